@@ -1,0 +1,39 @@
+"""The CallSite record shared by analysis, store, exports and the TUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """One changed use of a catalogued (or series-defined) API in one patch.
+
+    kind: "conversion" (old API replaced by another), "same-api" (line changed, API kept),
+    "removal" (use dropped), "addition" (new use), "definition" (the API itself is defined or
+    changed), "uncatalogued" (use of a helper the series defines).
+    fp / fn: "introduced", "removed", "unchanged" or "unknown".
+    Line numbers point into the patch's diff: old_lines on the pre-image, new_lines on the
+    post-image; file_index/hunk_index locate the hunk in Patch.diff.files[...].hunks[...].
+    """
+
+    id: str
+    patch: int
+    patch_subject: str
+    file: str
+    function: str | None
+    kind: str
+    removed: str | None
+    added: str | None
+    old_api: str | None
+    new_api: str | None
+    polarity: str | None  # "shared?", "exclusive?", "count" or None
+    fp: str
+    fn: str
+    file_index: int = 0
+    hunk_index: int = 0
+    old_lines: tuple[int, ...] = ()
+    new_lines: tuple[int, ...] = ()
+    uncatalogued: bool = False
+    explanation: str = ""
+    problems: tuple[str, ...] = field(default_factory=tuple)
