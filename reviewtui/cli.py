@@ -1,0 +1,67 @@
+"""The `reviewtui` command line: b4-style subcommands, one clear line per error."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from reviewtui import __version__
+from reviewtui.commands.common import add_global_options
+from reviewtui.errors import ReviewtuiError
+
+# Each module in reviewtui.commands provides register(subparsers) and run(args) -> int.
+COMMANDS = (
+    "fetch",
+    "cache",
+    "review",
+    "sites",
+    "thread",
+    "tag",
+    "trailers",
+    "audit",
+    "tree_audit",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="reviewtui",
+        description="Review Linux-kernel patch series from lore: call-site sharing semantics "
+        "(false positives / false negatives), the discussion next to the diff, "
+        "Reviewed-by replies and audit tables.",
+    )
+    parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
+    add_global_options(parser, suppress=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"reviewtui.commands.{name}").register(subparsers)
+    return parser
+
+
+def _one_line(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else "?" for c in text).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except ReviewtuiError as exc:
+        print(f"reviewtui: error: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("reviewtui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

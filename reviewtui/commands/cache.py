@@ -1,0 +1,56 @@
+"""`reviewtui cache`: list cached threads, import local mboxes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from reviewtui.commands.common import add_command, thread_cache
+from reviewtui.errors import MboxError
+from reviewtui.lore.fetch import read_mbox_file
+from reviewtui.lore.cache import split_raw
+from reviewtui.model.load import load_series
+
+
+def register(subparsers) -> None:
+    """Add the cache subcommand and its actions."""
+    parser = add_command(subparsers, "cache", "List or add threads in the offline cache")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    ls = add_command(actions, "ls", "List cached threads")
+    ls.add_argument("--format", choices=("table", "json"), default="table")
+    ls.set_defaults(run=run_ls)
+    add = add_command(actions, "add", "Import a local mbox (b4 mbox, a mail client...) into the cache")
+    add.add_argument("file", metavar="FILE", help="mbox file")
+    add.set_defaults(run=run_add)
+    parser.set_defaults(run=lambda args: (parser.print_help(), 2)[1])
+
+
+def run_ls(args: argparse.Namespace) -> int:
+    """Print the cached threads as a table or JSON."""
+    threads = thread_cache(args).threads()
+    if args.format == "json":
+        print(json.dumps([t.as_json() for t in threads], indent=2))
+        return 0
+    table = Table(title=f"{len(threads)} cached thread(s)", title_justify="left")
+    for col in ("date", "messages", "author", "subject", "msgid"):
+        table.add_column(col, overflow="fold")
+    for t in threads:
+        table.add_row(t.date[:10], str(t.messages), escape(t.author), escape(t.subject), escape(t.msgid))
+    Console().print(table)
+    return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Validate an mbox as a patch thread and store it."""
+    data = read_mbox_file(args.file)
+    try:
+        series = load_series(data)
+    except MboxError as exc:
+        raise MboxError(f"{args.file}: {exc}") from exc
+    entry, added = thread_cache(args).store(split_raw(data), root_msgid=series.root_msgid)
+    print(f"{entry.msgid}: {entry.messages} messages cached ({added} new)")
+    return 0

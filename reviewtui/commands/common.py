@@ -1,0 +1,113 @@
+"""Options and loading shared by every command that takes THREAD or --mbox FILE."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewtui import config
+from reviewtui.errors import UsageError
+from reviewtui.lore.cache import CachedThread, ThreadCache
+from reviewtui.model.thread import Revision, Series
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options accepted both before and after the subcommand name."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--cache-dir", metavar="DIR", default=default,
+                        help="thread cache (env REVIEWTUI_CACHE_DIR; default: XDG cache dir)")
+    parser.add_argument("--server", metavar="URL", default=default,
+                        help="public-inbox base URL (env REVIEWTUI_SERVER, git config "
+                        "reviewtui.server or b4.midmask; default https://lore.kernel.org/all)")
+    parser.add_argument("--state", metavar="FILE", default=default,
+                        help="review-state database (env REVIEWTUI_STATE; default: XDG data dir)")
+    parser.add_argument("--catalogue", metavar="FILE", default=default,
+                        help="extra API catalogue (TOML) extending or overriding the built-in one")
+
+
+def add_thread_arguments(parser: argparse.ArgumentParser, *, refresh: bool = True) -> None:
+    """THREAD positional plus --mbox, --revision and --refresh."""
+    parser.add_argument("thread", nargs="?", metavar="THREAD",
+                        help="message-id, <msgid>, id:msgid or lore URL of any message of the thread")
+    parser.add_argument("--mbox", metavar="FILE", help="read the thread from a local mbox instead")
+    parser.add_argument("--revision", "-v", type=int, metavar="N",
+                        help="series revision to use (default: the latest)")
+    if refresh:
+        parser.add_argument("--refresh", action="store_true",
+                            help="fetch new messages of the thread before opening it")
+
+
+def thread_cache(args: argparse.Namespace) -> ThreadCache:
+    """The ThreadCache chosen by --cache-dir / REVIEWTUI_CACHE_DIR / XDG."""
+    return ThreadCache(config.cache_dir(getattr(args, "cache_dir", None)))
+
+
+@dataclass
+class LoadedThread:
+    """A parsed thread, where it came from, and the revision asked for."""
+
+    series: Series
+    revision: Revision
+    source: str
+    entry: CachedThread | None = None
+
+
+def open_thread(args: argparse.Namespace) -> LoadedThread:
+    """Load THREAD from the cache (or --mbox FILE); fetch only when --refresh asks."""
+    from reviewtui.lore.fetch import parse_thread_ref, read_mbox_file
+    from reviewtui.model.load import load_series
+
+    mbox = getattr(args, "mbox", None)
+    thread = getattr(args, "thread", None)
+    entry = None
+    if mbox and thread:
+        raise UsageError("give either THREAD or --mbox FILE, not both")
+    if mbox:
+        data = read_mbox_file(mbox)
+        source = str(mbox)
+    elif thread:
+        ref = parse_thread_ref(thread)
+        cache = thread_cache(args)
+        if getattr(args, "refresh", False):
+            from reviewtui.lore.sync import refresh_thread
+
+            refresh_thread(cache, ref, config.server_url(getattr(args, "server", None) or ref.server),
+                           progress=stderr_progress())
+        entry, data = cache.read(ref.msgid)
+        source = f"cache:{entry.msgid}"
+    else:
+        raise UsageError("give a THREAD (message-id or lore URL) or --mbox FILE")
+    series = load_series(data)
+    try:
+        revision = series.revision(getattr(args, "revision", None))
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from exc
+    return LoadedThread(series=series, revision=revision, source=source, entry=entry)
+
+
+def stderr_progress():
+    """A progress callback writing one line per step to stderr."""
+    def say(text: str) -> None:
+        print(f"reviewtui: {text}", file=sys.stderr, flush=True)
+    return say
+
+
+def catalogue_path(args: argparse.Namespace) -> Path | None:
+    """The --catalogue file, if one was given."""
+    value = getattr(args, "catalogue", None)
+    return Path(value) if value else None
+
+
+def open_revision(args: argparse.Namespace) -> tuple[Series, Revision]:
+    """Series and chosen revision of THREAD / --mbox FILE."""
+    loaded = open_thread(args)
+    return loaded.series, loaded.revision
+
+
+def add_command(subparsers, name: str, help_text: str, description: str | None = None):
+    """Create a subcommand parser that also accepts the global options."""
+    parser = subparsers.add_parser(name, help=help_text, description=description or help_text)
+    add_global_options(parser, suppress=True)
+    return parser

@@ -1,0 +1,39 @@
+"""`reviewtui fetch`: retrieve a thread with b4 and keep it in the offline cache."""
+
+from __future__ import annotations
+
+import argparse
+
+from reviewtui import config
+from reviewtui.commands.common import add_command, stderr_progress, thread_cache
+from reviewtui.lore.fetch import parse_thread_ref
+from reviewtui.lore.sync import fetch_into_cache, refresh_thread
+
+
+def register(subparsers) -> None:
+    """Add the fetch subcommand."""
+    parser = add_command(
+        subparsers, "fetch", "Fetch a thread (cover, patches, all follow-ups) into the cache",
+        "Fetch the whole thread holding THREAD from the public-inbox server with b4 and store "
+        "it in the cache; later commands read it offline.",
+    )
+    parser.add_argument("thread", metavar="THREAD",
+                        help="message-id, <msgid>, id:msgid or lore URL of any message of the thread")
+    parser.add_argument("--refresh", action="store_true",
+                        help="for a cached thread, add only the messages that arrived since")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch (or refresh) and report what the cache now holds."""
+    ref = parse_thread_ref(args.thread)
+    server = config.server_url(args.server or ref.server)
+    cache = thread_cache(args)
+    progress = None if args.quiet else stderr_progress()
+    if args.refresh:
+        entry, added = refresh_thread(cache, ref, server, progress)
+    else:
+        entry, added = fetch_into_cache(cache, ref, server, progress)
+    print(f"{entry.msgid}: {entry.messages} messages cached ({added} new) in {cache.root}")
+    return 0

@@ -1,0 +1,72 @@
+"""Where things live and who the reviewer is: flags, then environment, then defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+DEFAULT_SERVER = "https://lore.kernel.org/all"
+LORE_LINK = "https://lore.kernel.org/r/"
+
+
+def cache_dir(flag: str | os.PathLike[str] | None = None) -> Path:
+    """The thread cache: --cache-dir, else REVIEWTUI_CACHE_DIR, else the XDG cache dir."""
+    value = flag or os.environ.get("REVIEWTUI_CACHE_DIR")
+    if value:
+        return Path(value).expanduser()
+    return Path(platformdirs.user_cache_dir("reviewtui")) / "threads"
+
+
+def state_file(flag: str | os.PathLike[str] | None = None) -> Path:
+    """The review-state database: --state, else REVIEWTUI_STATE, else the XDG data dir."""
+    value = flag or os.environ.get("REVIEWTUI_STATE")
+    if value:
+        return Path(value).expanduser()
+    return Path(platformdirs.user_data_dir("reviewtui")) / "state.sqlite3"
+
+
+def _git_config(key: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "config", "--get", key], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = out.stdout.strip()
+    return value or None
+
+
+def server_url(flag: str | None = None) -> str:
+    """The public-inbox base URL: --server, REVIEWTUI_SERVER, git config, b4.midmask, lore."""
+    value = flag or os.environ.get("REVIEWTUI_SERVER") or _git_config("reviewtui.server")
+    if not value:
+        midmask = _git_config("b4.midmask")
+        if midmask:
+            value = midmask.replace("%s", "")
+    return (value or DEFAULT_SERVER).rstrip("/")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The reviewer: name and address used in trailers and replies."""
+
+    name: str
+    email: str
+
+    @property
+    def address(self) -> str:
+        """'Name <addr>' as trailers write it."""
+        return f"{self.name} <{self.email}>"
+
+
+def reviewer(name: str | None = None, email: str | None = None) -> Identity | None:
+    """Reviewer identity: flags, REVIEWTUI_NAME/EMAIL, then git config user.name/user.email."""
+    name = name or os.environ.get("REVIEWTUI_NAME") or _git_config("user.name")
+    email = email or os.environ.get("REVIEWTUI_EMAIL") or _git_config("user.email")
+    if not name or not email:
+        return None
+    return Identity(name=" ".join(name.split()), email=email.strip())
