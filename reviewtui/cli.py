@@ -14,6 +14,7 @@ from reviewtui.errors import ReviewtuiError
 COMMANDS = (
     "fetch",
     "cache",
+    "link",
     "review",
     "sites",
     "thread",

@@ -50,6 +50,16 @@ def server_url(flag: str | None = None) -> str:
     return (value or DEFAULT_SERVER).rstrip("/")
 
 
+def network_timeout(flag: float | None = None) -> float:
+    """Seconds to wait for the server: --timeout, else REVIEWTUI_TIMEOUT, else 30."""
+    if flag:
+        return float(flag)
+    try:
+        return float(os.environ.get("REVIEWTUI_TIMEOUT", "30"))
+    except ValueError:
+        return 30.0
+
+
 @dataclass(frozen=True)
 class Identity:
     """The reviewer: name and address used in trailers and replies."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from reviewtui import config
 from reviewtui.errors import UsageError
 from reviewtui.lore.cache import CachedThread, ThreadCache
+from reviewtui.lore.revisions import find_family, series_key, subject_revision
 from reviewtui.model.thread import Revision, Series
 
 
@@ -52,6 +53,8 @@ class LoadedThread:
     revision: Revision
     source: str
     entry: CachedThread | None = None
+    family: str = ""
+    cache: ThreadCache | None = None
 
 
 def open_thread(args: argparse.Namespace) -> LoadedThread:
@@ -74,17 +77,39 @@ def open_thread(args: argparse.Namespace) -> LoadedThread:
             from reviewtui.lore.sync import refresh_thread
 
             refresh_thread(cache, ref, config.server_url(getattr(args, "server", None) or ref.server),
+                           timeout=config.network_timeout(),
                            progress=stderr_progress())
         entry, data = cache.read(ref.msgid)
         source = f"cache:{entry.msgid}"
     else:
         raise UsageError("give a THREAD (message-id or lore URL) or --mbox FILE")
     series = load_series(data)
+    wanted = getattr(args, "revision", None)
+    cache = thread_cache(args) if entry is not None else None
+    if wanted is not None and wanted not in series.revisions and cache is not None:
+        series, entry = _other_revision(cache, series, wanted)
+        source = f"cache:{entry.msgid}"
     try:
-        revision = series.revision(getattr(args, "revision", None))
+        revision = series.revision(wanted)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from exc
-    return LoadedThread(series=series, revision=revision, source=source, entry=entry)
+    family = series_key(cache, series, revision)
+    return LoadedThread(series=series, revision=revision, source=source, entry=entry,
+                        family=family, cache=cache)
+
+
+def _other_revision(cache: ThreadCache, series: Series, wanted: int):
+    """Load the cached thread of the same series family that holds revision WANTED."""
+    from reviewtui.model.load import load_series
+
+    family = find_family(cache, series, series.latest)
+    for member in family.threads:
+        if subject_revision(member.subject) == wanted:
+            entry, data = cache.read(member.msgid)
+            return load_series(data), entry
+    have = sorted({subject_revision(t.subject) for t in family.threads} | set(series.revisions))
+    raise UsageError(f"revision v{wanted} of this series is not cached (have: "
+                     f"{', '.join(f'v{n}' for n in have)}); fetch it first")
 
 
 def stderr_progress():

@@ -21,6 +21,8 @@ def register(subparsers) -> None:
                         help="message-id, <msgid>, id:msgid or lore URL of any message of the thread")
     parser.add_argument("--refresh", action="store_true",
                         help="for a cached thread, add only the messages that arrived since")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="network timeout (env REVIEWTUI_TIMEOUT; default 30)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     parser.set_defaults(run=run)
 
@@ -31,9 +33,10 @@ def run(args: argparse.Namespace) -> int:
     server = config.server_url(args.server or ref.server)
     cache = thread_cache(args)
     progress = None if args.quiet else stderr_progress()
+    timeout = config.network_timeout(args.timeout)
     if args.refresh:
-        entry, added = refresh_thread(cache, ref, server, progress)
+        entry, added = refresh_thread(cache, ref, server, progress, timeout)
     else:
-        entry, added = fetch_into_cache(cache, ref, server, progress)
+        entry, added = fetch_into_cache(cache, ref, server, progress, timeout)
     print(f"{entry.msgid}: {entry.messages} messages cached ({added} new) in {cache.root}")
     return 0

@@ -265,11 +265,29 @@ class ThreadCache:
                 "as_of": as_of.isoformat() if as_of else previous.get("as_of"),
             }
             index["msgids"] = {m: k for m, k in index["msgids"].items() if k in index["threads"]}
+            index.setdefault("links", {})
             for m in summary.msgids:
                 index["msgids"][m] = key
             index["version"] = INDEX_VERSION
             write_atomic(self.index_path, json.dumps(index, indent=1, sort_keys=True).encode())
             return self._entry(key, index["threads"][key]), len(added)
+
+    def links(self) -> dict[str, str]:
+        """Revision links made by hand: thread root msgid -> family key."""
+        links = self._read_index().get("links", {})
+        return links if isinstance(links, dict) else {}
+
+    def set_link(self, msgids: list[str], family: str | None) -> None:
+        """Put the threads rooted at MSGIDS in FAMILY (None removes the hand-made link)."""
+        with self._locked():
+            index = self._read_index()
+            links = index.setdefault("links", {})
+            for msgid in msgids:
+                if family is None:
+                    links.pop(msgid, None)
+                else:
+                    links[msgid] = family
+            write_atomic(self.index_path, json.dumps(index, indent=1, sort_keys=True).encode())
 
     def _load_messages(self, key: str) -> list[bytes]:
         try:

@@ -96,10 +96,14 @@ def _remote_error(exc: Exception, msgid: str, server: str) -> FetchError:
         return FetchError(f"{msgid}: no such message on {server} (404)")
     if status is not None:
         return FetchError(f"{host} answered HTTP {status} for {msgid}")
-    text = " ".join(str(exc).split())
-    if "timed out" in text.lower() or "timeout" in text.lower():
+    text = " ".join(str(exc).split()).lower()
+    if "timed out" in text or "timeout" in text:
         return FetchError(f"{host} did not answer in time (timeout) for {msgid}")
-    return FetchError(f"cannot reach {server}: {text[:160] or 'connection failed'}")
+    if "refused" in text:
+        return FetchError(f"cannot reach {server}: connection refused")
+    if "name or service not known" in text or "resolve" in text or "nodename" in text:
+        return FetchError(f"cannot reach {server}: host name not found")
+    return FetchError(f"cannot reach {server}: no answer")
 
 
 def fetch_thread(

@@ -9,10 +9,14 @@ from reviewtui.lore.fetch import Progress, ThreadRef, fetch_thread, fetch_update
 
 
 def fetch_into_cache(
-    cache: ThreadCache, ref: ThreadRef, server: str, progress: Progress | None = None
+    cache: ThreadCache,
+    ref: ThreadRef,
+    server: str,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
 ) -> tuple[CachedThread, int]:
     """Fetch the whole thread of REF and store it; returns the entry and new-message count."""
-    fetched = fetch_thread(ref.msgid, server, progress)
+    fetched = fetch_thread(ref.msgid, server, progress, timeout)
     return cache.store(
         fetched.messages,
         root_msgid=fetched.root,
@@ -22,14 +26,18 @@ def fetch_into_cache(
 
 
 def refresh_thread(
-    cache: ThreadCache, ref: ThreadRef, server: str, progress: Progress | None = None
+    cache: ThreadCache,
+    ref: ThreadRef,
+    server: str,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
 ) -> tuple[CachedThread, int]:
     """Add messages that arrived since the last fetch; fetch the whole thread if not cached."""
     entry = cache.find(ref.msgid)
     if entry is None or not entry.as_of:
-        return fetch_into_cache(cache, ref, server, progress)
+        return fetch_into_cache(cache, ref, server, progress, timeout)
     since = datetime.fromisoformat(entry.as_of)
-    updates = fetch_updates(entry.msgid, server, since, progress)
+    updates = fetch_updates(entry.msgid, server, since, progress, timeout)
     if not updates:
         if progress:
             progress("no new messages")
