@@ -15,9 +15,9 @@ import pytest
 from reviewtui.lore.cache import raw_msgid, split_raw
 
 try:
-    from support.cli import CORPUS, MIGRATE_V1, run_cli
+    from support.cli import CORPUS, MIGRATE_V1, MIGRATE_V2, run_cli
 except ImportError:
-    from tests.support.cli import CORPUS, MIGRATE_V1, run_cli
+    from tests.support.cli import CORPUS, MIGRATE_V1, MIGRATE_V2, run_cli
 
 MIGRATE = CORPUS / "migrate-folio-conversion.mbox"
 
@@ -233,3 +233,20 @@ def test_help_for_every_command(cli_env):
     for name in COMMANDS:
         res = run_cli(name.replace("_", "-"), "--help", env=cli_env)
         assert res.returncode == 0 and "usage:" in res.stdout
+
+
+def test_fetch_finds_other_revisions(tmp_path, cli_env, pi_server):
+    both = tmp_path / "both.mbox"
+    both.write_bytes(MIGRATE.read_bytes() + (CORPUS / "migrate-folio-conversion-v2.mbox").read_bytes())
+    server = pi_server(both)
+    cache = tmp_path / "cache"
+    res = run_cli("--cache-dir", str(cache), "--server", server.base_url, "fetch", "--revisions",
+                  MIGRATE_V1, env=cli_env)
+    assert res.returncode == 0, res.stderr
+    listed = json.loads(run_cli("--cache-dir", str(cache), "cache", "ls", "--format", "json",
+                                env=cli_env).stdout)
+    assert sorted(t["msgid"] for t in listed) == sorted([MIGRATE_V1, MIGRATE_V2])
+    # The v1 thread now opens its v2 with --revision 2, and the latest by default stays v1's.
+    res = run_cli("--cache-dir", str(cache), "review", "--print", MIGRATE_V1, "--revision", "2",
+                  env=cli_env)
+    assert res.returncode == 0 and "8/8" in res.stdout

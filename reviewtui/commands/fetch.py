@@ -7,7 +7,7 @@ import argparse
 from reviewtui import config
 from reviewtui.commands.common import add_command, stderr_progress, thread_cache
 from reviewtui.lore.fetch import parse_thread_ref
-from reviewtui.lore.sync import fetch_into_cache, refresh_thread
+from reviewtui.lore.sync import discover_revisions, fetch_into_cache, refresh_thread
 
 
 def register(subparsers) -> None:
@@ -21,6 +21,8 @@ def register(subparsers) -> None:
                         help="message-id, <msgid>, id:msgid or lore URL of any message of the thread")
     parser.add_argument("--refresh", action="store_true",
                         help="for a cached thread, add only the messages that arrived since")
+    parser.add_argument("--revisions", action="store_true",
+                        help="also find and fetch newer and older revisions of the series")
     parser.add_argument("--timeout", type=float, metavar="SECONDS",
                         help="network timeout (env REVIEWTUI_TIMEOUT; default 30)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
@@ -39,4 +41,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         entry, added = fetch_into_cache(cache, ref, server, progress, timeout)
     print(f"{entry.msgid}: {entry.messages} messages cached ({added} new) in {cache.root}")
+    if args.revisions:
+        for other in discover_revisions(cache, entry, server, progress, timeout):
+            print(f"{other.msgid}: {other.messages} messages cached ({other.subject})")
     return 0

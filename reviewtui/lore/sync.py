@@ -48,3 +48,47 @@ def refresh_thread(
     if progress:
         progress(f"{added} new message(s)")
     return stored, added
+
+
+def discover_revisions(
+    cache: ThreadCache,
+    entry: CachedThread,
+    server: str,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
+) -> list[CachedThread]:
+    """Find newer and older revisions of ENTRY's series (b4's search) and cache their threads."""
+    import b4.mbox
+    from liblore.utils import parse_message
+
+    from reviewtui.lore.cache import split_raw
+    from reviewtui.lore.fetch import lore_node
+
+    say = progress or (lambda _text: None)
+    lore_node(server, timeout)
+    msgs = [parse_message(raw) for raw in split_raw(cache.path_of(entry).read_bytes())]
+    known = set(entry.msgids)
+    found: dict[str, str] = {}
+    for direction, word in ((1, "newer"), (-1, "older")):
+        say(f"Looking for {word} revisions on {server}")
+        try:
+            extra = b4.mbox.get_extra_series(list(msgs), direction=direction, nocache=True)
+        except Exception as exc:  # b4 logs and returns on most errors; be safe on the rest
+            say(f"search for {word} revisions failed: {exc}")
+            continue
+        for msg in extra:
+            msgid = b4.LoreMessage.get_clean_msgid(msg)
+            subject = b4.LoreSubject(msg.get("Subject", ""))
+            if msgid and msgid not in known and not subject.reply and subject.counter <= 1:
+                found.setdefault(msgid, subject.full_subject)
+    stored: list[CachedThread] = []
+    seen_roots = {entry.msgid}
+    for msgid, subject in found.items():
+        if cache.find(msgid) is not None and cache.find(msgid).msgid in seen_roots:
+            continue
+        say(f"Found {subject}")
+        other, _added = fetch_into_cache(cache, ThreadRef(msgid), server, progress, timeout)
+        if other.msgid not in seen_roots:
+            seen_roots.add(other.msgid)
+            stored.append(other)
+    return stored
