@@ -10,8 +10,8 @@ Typical use::
 or the ``pi_server`` pytest fixture (a factory; it skips the test when
 public-inbox is not installed and stops every server it started).
 
-Needs public-inbox (tested with 1.9.0) with Perl Xapian bindings, git, perl
-and sh on PATH; :meth:`PublicInboxServer.available` says whether they are.
+Needs public-inbox (tested with 1.9.0) with Perl Xapian bindings, git and
+perl on PATH; :meth:`PublicInboxServer.available` says whether they are.
 Everything public-inbox and git write stays in one temporary directory:
 ``HOME``, ``XDG_*``, ``GIT_CONFIG_GLOBAL``, ``PI_CONFIG``, ``PI_DIR`` and
 ``PI_EMERGENCY`` all point inside it.
@@ -30,15 +30,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
 import weakref
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import pytest
 import requests
@@ -46,9 +47,11 @@ import requests
 DEFAULT_NAME = "test"
 StrPath = str | os.PathLike[str]
 
-_BINARIES = ("sh", "perl", "git", "public-inbox-init", "public-inbox-httpd", "public-inbox-mda")
+_BINARIES = ("perl", "git", "public-inbox-init", "public-inbox-httpd", "public-inbox-mda")
 _CMD_TIMEOUT = 120.0
 _POLL = 0.05
+# Set to the server's directory in the environment of every process it starts.
+_MARKER = "PUBLIC_INBOX_TEST_SERVER"
 
 # public-inbox 1.9 has no public-inbox-import: import one mbox file in one go.
 _IMPORT_PERL = r"""
@@ -71,11 +74,17 @@ _CHECK_PERL = (
 
 # Moves the inherited listening socket to fd 3 and execs the daemon with
 # systemd-style LISTEN_FDS: the port is bound before public-inbox-init writes
-# it into the config, so no other process can take it in between.
-_INHERIT_SH = (
-    'fd=$1; shift; exec 3<&"$fd"; [ "$fd" = 3 ] || eval "exec $fd<&-"; '
-    "LISTEN_PID=$$; LISTEN_FDS=1; export LISTEN_PID LISTEN_FDS; exec \"$@\""
-)
+# it into the config, so no other process can take it in between.  (Not sh:
+# dash can't redirect fds above 9.)
+_INHERIT_PY = """
+import os, sys
+fd = int(sys.argv[1])
+if fd != 3:
+    os.dup2(fd, 3)
+    os.close(fd)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
 
 
 class PublicInboxError(RuntimeError):
@@ -105,6 +114,7 @@ class PublicInboxServer:
         self._handles = _Handles()
         self._finalizer = weakref.finalize(self, self._handles.close)
         self._last_received = 0
+        self._reloads = 0
         self.port = 0
 
     # -- availability -------------------------------------------------------
@@ -164,8 +174,18 @@ class PublicInboxServer:
 
     @property
     def env(self) -> dict[str, str]:
-        """A copy of the isolated environment the public-inbox commands run with."""
+        """A copy of the isolated environment the public-inbox commands run with.
+
+        Processes started with it count as the server's: :meth:`stop` waits for them.
+        """
         return dict(self._env)
+
+    @property
+    def last_received(self) -> datetime | None:
+        """The Received: time given to the latest :meth:`add_message` (UTC), if any."""
+        if not self._last_received:
+            return None
+        return datetime.fromtimestamp(self._last_received, UTC)
 
     @property
     def pid(self) -> int | None:
@@ -215,7 +235,6 @@ class PublicInboxServer:
     def import_mbox(self, mbox: StrPath, mbox_format: str = "mboxrd") -> None:
         """Import a whole mbox file (fast, one Perl process); a running server sees it."""
         self._run(["perl", "-e", _IMPORT_PERL, self.name, str(mbox), mbox_format])
-        self._track_received(int(time.time()))
         self.refresh()
 
     def add_message(self, raw: bytes, *, received: datetime | None = None) -> str:
@@ -242,16 +261,23 @@ class PublicInboxServer:
         return msgid
 
     def refresh(self) -> None:
-        """Make httpd reopen the inbox (SIGHUP), so searches see new messages.
+        """Make httpd reopen the inbox (SIGHUP) and wait until it has.
 
-        public-inbox-httpd keeps its Xapian handle on the revision it first
-        read (for ~30 s); the thread views (over.sqlite3) see new mail anyway.
+        public-inbox-httpd keeps searching the Xapian revision it first
+        opened (for ~30 s); the thread views (over.sqlite3) see new mail
+        anyway.  A reload re-reads the config, so a fresh ``infourl`` value
+        shown by ``_/text/config/raw`` says when the reload is done.
         """
         proc = self._handles.proc
         if proc is None:
             return
         self._check_alive()
+        self._reloads += 1
+        token = f"http://127.0.0.1/reload/{self._reloads}"
+        self._run(["git", "config", "-f", self._env["PI_CONFIG"], self._key("infourl"), token])
         os.kill(proc.pid, signal.SIGHUP)
+        url = f"{self.base_url}/_/text/config/raw"
+        self._poll(lambda s: token in s.get(url, timeout=5).text, "httpd to reload", 15.0)
 
     # -- internals ----------------------------------------------------------
 
@@ -267,6 +293,7 @@ class PublicInboxServer:
             (self._root / sub).mkdir(exist_ok=True)
         (self._root / "gitconfig").touch()
         self._env = _isolated_env(self._root)
+        self._handles.marker = f"{_MARKER}={self._root}"
 
     def _init_inbox(self) -> None:
         """Run public-inbox-init for a V2 inbox with full Xapian indexing."""
@@ -276,7 +303,13 @@ class PublicInboxServer:
                 self.name, str(self.inbox_dir), self.base_url, self.address,
             ]
         )  # fmt: skip
-        self._run(["git", "config", "-f", self._env["PI_CONFIG"], "publicinboxmda.spamcheck", "none"])
+        self._run(
+            ["git", "config", "-f", self._env["PI_CONFIG"], "publicinboxmda.spamcheck", "none"]
+        )
+
+    def _key(self, var: str) -> str:
+        """The config key of *var* in this inbox's section."""
+        return f"publicinbox.{self.name}.{var}"
 
     def _spawn_httpd(self, sock: socket.socket) -> None:
         """Start public-inbox-httpd on the already-listening *sock*."""
@@ -284,7 +317,7 @@ class PublicInboxServer:
         fd = sock.fileno()
         out_log = self.root / "httpd.out.log"
         args = [
-            "sh", "-c", _INHERIT_SH, "sh", str(fd),
+            sys.executable, "-I", "-c", _INHERIT_PY, str(fd),
             "public-inbox-httpd", "-W0", "-l", f"127.0.0.1:{self.port}",
             "-1", str(out_log), "-2", str(self.err_log),
         ]  # fmt: skip
@@ -301,34 +334,29 @@ class PublicInboxServer:
             )
 
     def _wait_ready(self) -> None:
-        """Poll the inbox page until httpd answers 200."""
-        deadline = time.monotonic() + self._start_timeout
-        with _session() as session:
-            while True:
-                self._check_alive()
-                try:
-                    if session.get(f"{self.base_url}/", timeout=5).status_code == 200:
-                        return
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise PublicInboxError(f"httpd not answering {self.base_url}: {self._log()}")
-                time.sleep(_POLL)
+        """Wait until httpd serves the inbox help page (200 even for an empty inbox)."""
+        url = f"{self.base_url}/_/text/help/"
+        self._poll(lambda s: s.get(url, timeout=5).ok, f"httpd on {url}", self._start_timeout)
 
-    def _wait_searchable(self, msgid: str, stamp: int, timeout: float = 15.0) -> None:
-        """Wait until an ``rt:`` search on the running server finds *msgid*."""
+    def _wait_searchable(self, msgid: str, stamp: int) -> None:
+        """Wait until an ``rt:`` search for *stamp* on the running server finds *msgid*."""
         query = urllib.parse.quote_plus(f"rt:{stamp}..{stamp}")
         url = f"{self.base_url}/?x=m&q={query}"
-        needle = msgid.encode()
+        self._poll(lambda s: _mbox_has(s.post(url, data="", timeout=10), msgid), msgid, 15.0)
+
+    def _poll(self, ready: Callable[[requests.Session], bool], what: str, timeout: float) -> None:
+        """Call *ready* until it is true; PublicInboxError after *timeout* seconds."""
         deadline = time.monotonic() + timeout
         with _session() as session:
             while True:
                 self._check_alive()
-                resp = session.post(url, data="", timeout=10)
-                if resp.status_code == 200 and needle in gzip.decompress(resp.content):
-                    return
+                try:
+                    if ready(session):
+                        return
+                except requests.RequestException:
+                    pass
                 if time.monotonic() > deadline:
-                    raise PublicInboxError(f"{msgid} not searchable (HTTP {resp.status_code})")
+                    raise PublicInboxError(f"timed out waiting for {what}: {self._log()}")
                 time.sleep(_POLL)
 
     def _received_stamp(self, received: datetime | None) -> int:
@@ -389,26 +417,38 @@ class PublicInboxServer:
 
 
 class _Handles:
-    """What a server must clean up: the httpd process group and its temp dir."""
+    """What a server must clean up: httpd, every process it spawned, its temp dir."""
 
     def __init__(self) -> None:
         """Start with nothing to clean up."""
         self.proc: subprocess.Popen[bytes] | None = None
+        self.marker: str | None = None
         self.remove_dir: Path | None = None
 
     def close(self) -> None:
-        """Kill the process group, wait for it, remove the directory (idempotent)."""
+        """Kill httpd, wait for all its processes, remove the directory (idempotent)."""
         proc, self.proc = self.proc, None
         if proc is not None:
-            _terminate_group(proc)
+            _terminate_leader(proc)
+        # httpd runs git cat-file in process groups of their own: they exit on
+        # EOF once httpd is gone; find them by the marker in their environment.
+        marker, self.marker = self.marker, None
+        if marker is not None:
+            _reap_marked(marker)
         path, self.remove_dir = self.remove_dir, None
         if path is not None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def start_server(mbox: StrPath | None = None, **kwargs: object) -> PublicInboxServer:
+def start_server(
+    mbox: StrPath | None = None,
+    *,
+    name: str = DEFAULT_NAME,
+    mbox_format: str = "mboxrd",
+    workdir: StrPath | None = None,
+) -> PublicInboxServer:
     """Start a server on *mbox* (see :class:`PublicInboxServer`); the caller stops it."""
-    return PublicInboxServer(mbox, **kwargs).start()  # type: ignore[arg-type]
+    return PublicInboxServer(mbox, name=name, mbox_format=mbox_format, workdir=workdir).start()
 
 
 @pytest.fixture
@@ -419,7 +459,7 @@ def pi_server() -> Iterator[Callable[..., PublicInboxServer]]:
         pytest.skip(reason)
     servers: list[PublicInboxServer] = []
 
-    def factory(mbox: StrPath | None = None, **kwargs: object) -> PublicInboxServer:
+    def factory(mbox: StrPath | None = None, **kwargs: Any) -> PublicInboxServer:
         server = start_server(mbox, **kwargs)
         servers.append(server)
         return server
@@ -450,6 +490,7 @@ def _isolated_env(root: Path) -> dict[str, str]:
         PI_DIR=str(root / "pi-dir"),
         PI_EMERGENCY=str(root / "emergency"),
     )
+    env[_MARKER] = str(root)
     return env
 
 
@@ -472,6 +513,11 @@ def _session() -> requests.Session:
     return session
 
 
+def _mbox_has(resp: requests.Response, msgid: str) -> bool:
+    """Whether *resp* is a search's mbox.gz holding *msgid*."""
+    return resp.status_code == 200 and msgid.encode() in gzip.decompress(resp.content)
+
+
 def _message_id(raw: bytes) -> str:
     """The Message-ID of *raw*, without angle brackets; ValueError when missing."""
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
@@ -489,23 +535,36 @@ def _with_received(raw: bytes, stamp: int, by_host: str) -> bytes:
     if body.startswith(b"From "):
         body = body.split(b"\n", 1)[1] if b"\n" in body else b""
     eol = b"\r\n" if body.split(b"\n", 1)[0].endswith(b"\r") else b"\n"
-    date = email.utils.formatdate(stamp, usegmt=True)
+    # public-inbox 1.9 wants a numeric zone here: "GMT" is skipped without a word.
+    date = email.utils.format_datetime(datetime.fromtimestamp(stamp, UTC))
     header = f"Received: from localhost (localhost [127.0.0.1]) by {by_host}; {date}"
     return header.encode() + eol + body
 
 
-def _terminate_group(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    """TERM the process group of *proc* until it is gone (KILL after *timeout*)."""
-    pgid = proc.pid  # start_new_session: the leader's pid is the group id
+def _terminate_leader(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """TERM httpd's process group until httpd has exited (KILL after *timeout*)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None and not _group_alive(pgid):
-            return
+    while proc.poll() is None and time.monotonic() < deadline:
         # The first TERM starts a graceful quit (~1.5 s); the next one exits at once.
-        _signal_group(pgid, signal.SIGTERM)
+        _signal_group(proc.pid, signal.SIGTERM)
         time.sleep(_POLL)
-    _signal_group(pgid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    if proc.poll() is None:
+        _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=timeout)
+
+
+def _reap_marked(marker: str, grace: float = 2.0, timeout: float = 10.0) -> None:
+    """Wait for every process carrying *marker* to exit; TERM, then KILL stragglers."""
+    start = time.monotonic()
+    while pids := _marked_pids(marker):
+        elapsed = time.monotonic() - start
+        if elapsed > timeout + grace:
+            raise PublicInboxError(f"public-inbox processes left behind: {pids}")
+        if elapsed > grace:
+            sig = signal.SIGKILL if elapsed > timeout else signal.SIGTERM
+            for pid in pids:
+                _signal_pid(pid, sig)
+        time.sleep(_POLL)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -516,27 +575,39 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         pass
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether process group *pgid* has a member that is not a zombie."""
+def _signal_pid(pid: int, sig: signal.Signals) -> None:
+    """Send *sig* to process *pid*, if it still exists."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _marked_pids(marker: str) -> list[int]:
+    """Live (non-zombie) processes whose environment holds *marker* (``NAME=value``)."""
     proc_dir = Path("/proc")
     if not proc_dir.is_dir():
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return any(_stat_fields(entry) in (pgid,) for entry in proc_dir.iterdir())
+        return []
+    needle = b"\0" + marker.encode() + b"\0"
+    return [
+        int(entry.name)
+        for entry in proc_dir.iterdir()
+        if entry.name.isdigit() and _has_env(entry, needle) and not _zombie(entry)
+    ]
 
 
-def _stat_fields(entry: Path) -> int | None:
-    """The process group of the live (non-zombie) process at /proc/*entry*, else None."""
-    if not entry.name.isdigit():
-        return None
+def _has_env(entry: Path, needle: bytes) -> bool:
+    """Whether /proc/PID *entry*'s environment contains *needle* (NUL-delimited)."""
+    try:
+        return needle in b"\0" + (entry / "environ").read_bytes()
+    except OSError:
+        return False
+
+
+def _zombie(entry: Path) -> bool:
+    """Whether the process at /proc/PID *entry* is a zombie (or gone)."""
     try:
         stat = (entry / "stat").read_text()
     except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()
-    if len(fields) < 3 or fields[0] == "Z":
-        return None
-    return int(fields[2])
+        return True
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
