@@ -37,3 +37,5 @@ class CallSite:
     uncatalogued: bool = False
     explanation: str = ""
     problems: tuple[str, ...] = field(default_factory=tuple)
+    new_function: str | None = None  # post-image name when the patch renames the function
+    anchor: str = ""  # stable id of the place (file, function, old expression) across revisions

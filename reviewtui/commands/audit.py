@@ -1,13 +1,41 @@
-"""`reviewtui audit`: Write the per-call-site audit table (not built yet)."""
+"""`reviewtui audit`: the per-call-site audit table as Markdown, CSV, JSON or HTML."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 from reviewtui.commands.common import add_command, add_thread_arguments
-from reviewtui.commands.stub import not_implemented
+from reviewtui.commands.tag import review_context, stored_tags
+from reviewtui.export.audit import FORMATS, build_audit, format_for, render, write_audit
 
 
 def register(subparsers) -> None:
     """Add the audit subcommand."""
-    parser = add_command(subparsers, "audit", "Write the per-call-site audit table")
+    parser = add_command(
+        subparsers, "audit", "Write the per-call-site audit table",
+        "One row per call site: the change, its FP/FN delta, your requirement tag and note, "
+        "the verdict, and the discussion anchored there, with a summary per verdict.",
+    )
     add_thread_arguments(parser)
-    parser.set_defaults(run=not_implemented)
+    parser.add_argument("--format", choices=FORMATS,
+                        help="md, csv, json or html (default: from the -o suffix, else md)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the audit of the chosen revision and write it."""
+    from reviewtui.analysis.discussion import analyse_discussion
+
+    ctx = review_context(args)
+    tags = stored_tags(args, ctx)
+    discussion = analyse_discussion(ctx.loaded.series, ctx.revision, ctx.sites)
+    audit = build_audit(ctx.loaded.series, ctx.revision, ctx.sites, tags, ctx.catalogue,
+                        discussion)
+    text = render(audit, format_for(args.output, args.format))
+    if args.output:
+        print(write_audit(text, args.output))
+    else:
+        sys.stdout.write(text)
+    return 0

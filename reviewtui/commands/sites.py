@@ -1,13 +1,119 @@
-"""`reviewtui sites`: List the changed call sites of catalogued APIs (not built yet)."""
+"""`reviewtui sites`: list the changed call sites of catalogued APIs, patch by patch."""
 
 from __future__ import annotations
 
-from reviewtui.commands.common import add_command, add_thread_arguments
-from reviewtui.commands.stub import not_implemented
+import argparse
+import json
+import sys
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from reviewtui.analysis.callsite import CallSite
+from reviewtui.analysis.catalogue import Catalogue, load_catalogue
+from reviewtui.analysis.sitejson import site_to_json
+from reviewtui.analysis.sites import RevisionSites, scan_revision
+from reviewtui.commands.common import (
+    add_command,
+    add_thread_arguments,
+    catalogue_path,
+    open_revision,
+)
+from reviewtui.model.thread import Revision
+
+_DELTA_STYLE = {"introduced": "bold red", "removed": "green", "unchanged": "dim",
+                "unknown": "yellow"}
 
 
 def register(subparsers) -> None:
     """Add the sites subcommand."""
-    parser = add_command(subparsers, "sites", "List the changed call sites of catalogued APIs")
+    parser = add_command(
+        subparsers, "sites", "List the changed call sites of catalogued APIs",
+        "List every changed use of a mapcount-family API in a series: file, function, old and "
+        "new expression, and what the change does to false positives (FP) and false "
+        "negatives (FN) of the 'is this folio shared?' question.",
+    )
     add_thread_arguments(parser)
-    parser.set_defaults(run=not_implemented)
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help="table for people (default), json for tools")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the sites of the chosen revision."""
+    catalogue = load_catalogue(catalogue_path(args))
+    _series, revision = open_revision(args)
+    found = scan_revision(revision, catalogue)
+    if getattr(args, "format", "table") == "json":
+        _print_json(found, revision, catalogue)
+    else:
+        print_table(found, revision, Console(highlight=False))
+    return 0
+
+
+def _print_json(found: RevisionSites, revision: Revision, catalogue: Catalogue) -> None:
+    rows = [site_to_json(site, catalogue=catalogue) for site in found.sites]
+    json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    for patch in revision.patches:
+        for problem in found.problems.get(patch.number, ()):
+            print(f"reviewtui: patch {patch.label}: {_one_line(problem)}", file=sys.stderr)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def print_table(found: RevisionSites, revision: Revision, console: Console) -> None:
+    """Sites grouped by patch, with the problems of each patch."""
+    by_patch: dict[int, list[CallSite]] = {}
+    for site in found.sites:
+        by_patch.setdefault(site.patch, []).append(site)
+    console.print(f"[bold]v{revision.number}[/bold] {escape(revision.subject)}: "
+                  f"{len(found.sites)} site(s) in {len(revision.patches)} patch(es)")
+    console.print("[dim]FP: an exclusive folio reported shared; FN: a shared folio reported "
+                  "exclusive (introduced / removed by the change)[/dim]")
+    for helper in found.helpers.values():
+        built = ", ".join(helper.builds_on)
+        console.print(f"[yellow]series helper:[/yellow] {escape(helper.name)}() "
+                      f"(patch {helper.patch}, {escape(helper.file)}) built on {escape(built)}")
+    for patch in revision.patches:
+        sites = by_patch.get(patch.number, [])
+        console.print()
+        console.print(f"[bold]{escape(f'[{patch.label}]')}[/bold] {escape(patch.subject)}")
+        for problem in found.problems.get(patch.number, ()):
+            console.print(f"  [yellow]problem:[/yellow] {escape(_one_line(problem))}")
+        if not sites:
+            console.print("  [dim]no sites[/dim]")
+            continue
+        console.print(_table(sites))
+
+
+def _table(sites: list[CallSite]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, padding=(0, 1))
+    table.add_column("id", style="cyan", no_wrap=True, width=12)
+    table.add_column("where", overflow="fold", ratio=2, min_width=16)
+    table.add_column("change", overflow="fold",
+                     ratio=5, min_width=30)
+    for site in sites:
+        where = f"{escape(site.file)}\n{escape(site.function or '(file scope)')}()"
+        if site.new_function:
+            where += f"\n[dim]-> {escape(site.new_function)}()[/dim]"
+        api = f"{site.old_api or '(none)'} -> {site.new_api or '(none)'}"
+        change = (f"[bold]{escape(api)}[/bold]  FP {_delta(site.fp)}  FN {_delta(site.fn)}"
+                  f"  [dim]{site.kind}, {escape(site.polarity or 'no test')}[/dim]")
+        if site.removed is not None:
+            change += f"\n[red]- {escape(site.removed)}[/red]"
+        if site.added is not None:
+            change += f"\n[green]+ {escape(site.added)}[/green]"
+        if site.explanation:
+            change += f"\n[dim]{escape(site.explanation)}[/dim]"
+        table.add_row(site.id, where, change)
+    return table
+
+
+def _delta(value: str) -> str:
+    style = _DELTA_STYLE.get(value, "")
+    return f"[{style}]{escape(value)}[/{style}]" if style else escape(value)

@@ -1,13 +1,98 @@
-"""`reviewtui trailers`: Write Reviewed-by replies as emails (not built yet)."""
+"""`reviewtui trailers`: write Reviewed-by (Acked-by, Tested-by) replies as emails; never sends."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 from reviewtui.commands.common import add_command, add_thread_arguments
-from reviewtui.commands.stub import not_implemented
+from reviewtui.commands.tag import (
+    find_patch,
+    open_store,
+    review_context,
+    reviewer_identity,
+)
+from reviewtui.errors import UsageError
+from reviewtui.export.replies import TRAILERS, SiteNote, build_replies, write_eml_dir, write_mbox
+from reviewtui.lore.cache import raw_to_mbox
 
 
 def register(subparsers) -> None:
     """Add the trailers subcommand."""
-    parser = add_command(subparsers, "trailers", "Write Reviewed-by replies as emails")
+    parser = add_command(
+        subparsers, "trailers", "Write Reviewed-by replies as emails (nothing is sent)",
+        "Write one threaded reply per chosen patch (or one to the cover letter with --cover) "
+        "that quotes the call sites you noted and ends with your trailer. Send them with your "
+        "mail client or git send-email.",
+    )
     add_thread_arguments(parser)
-    parser.set_defaults(run=not_implemented)
+    choose = parser.add_mutually_exclusive_group()
+    choose.add_argument("--patches", metavar="LIST", help="patch numbers, e.g. 1,3 or 1-3")
+    choose.add_argument("--reviewed", action="store_true",
+                        help="the patches marked reviewed or queued in this revision")
+    parser.add_argument("--trailer", choices=TRAILERS, default="Reviewed-by",
+                        help="the trailer the replies end with (default: Reviewed-by)")
+    parser.add_argument("--cover", action="store_true",
+                        help="one reply to the cover letter for the whole series "
+                        "(all patches must be chosen; the default choice with --cover)")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output-dir", metavar="DIR", help="write one .eml file per reply")
+    out.add_argument("--mbox-out", metavar="FILE",
+                     help="write all replies to one mbox file (default: mbox on stdout)")
+    parser.set_defaults(run=run)
+
+
+def parse_numbers(text: str) -> list[int]:
+    """'1,3' or '1-3,5' as patch numbers; UsageError on anything else."""
+    numbers: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise UsageError(f"--patches {text!r}: give numbers like 1,3 or 1-3")
+        low, high = int(first), int(last or first)
+        if low > high or high - low > 1000:
+            raise UsageError(f"--patches {text!r}: bad range {part}")
+        numbers.update(range(low, high + 1))
+    return sorted(numbers)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the replies and write them."""
+    ctx = review_context(args)
+    revision = ctx.revision
+    with open_store(args) as store:
+        identity = reviewer_identity(store)
+        if identity is None:
+            raise UsageError("who are you? set REVIEWTUI_NAME and REVIEWTUI_EMAIL, or git "
+                             "config user.name and user.email")
+        if args.reviewed:
+            states = store.patch_states(ctx.family, revision.number,
+                                        [p.subject for p in revision.patches])
+            chosen = [p.number for p in revision.patches if states[p.subject].wants_reply]
+            if not chosen:
+                raise UsageError(f"no patch of v{revision.number} is marked reviewed or queued; "
+                                 "use 'reviewtui mark THREAD N reviewed'")
+        elif args.patches:
+            chosen = [find_patch(revision, str(n)).number
+                      for n in parse_numbers(args.patches)]
+        elif args.cover:
+            chosen = [p.number for p in revision.patches]
+        else:
+            raise UsageError("choose the patches: --patches LIST, --reviewed or --cover")
+        tags = store.tags_for(ctx.family, revision.number, ctx.sites)
+    notes = [SiteNote(site, tags[site.id].note) for site in ctx.sites if tags[site.id].note]
+    replies = build_replies(revision, chosen, identity, trailer=args.trailer, notes=notes,
+                            cover=args.cover)
+    if args.output_dir:
+        for path in write_eml_dir(replies, args.output_dir):
+            print(path)
+    elif args.mbox_out:
+        print(write_mbox(replies, args.mbox_out))
+    else:
+        sys.stdout.buffer.write(raw_to_mbox([r.as_bytes() for r in replies]))
+        sys.stdout.flush()
+    for reply in replies:
+        print(f"reviewtui: {args.trailer} for {reply.subject} from {identity.address}",
+              file=sys.stderr)
+    return 0
+

@@ -88,8 +88,14 @@ def _mailbox(msgs: list[EmailMessage]):
 
 
 def _patch(lmsg, counter: int, expected: int, message: Message, cover_trailers: list) -> Patch:
+    import b4
+
     head, diff_text = split_commit_and_diff(lmsg.body or "")
-    own = [t.as_string(omit_extinfo=True) for t in (lmsg.trailers or [])]
+    commit_message = commit_message_of(head)
+    # b4 keeps trailers of follow-ups only; a patch's own ones are in its commit message.
+    found, _others = b4.LoreMessage.find_trailers(commit_message)
+    own = [t.as_string(omit_extinfo=True) for t in found]
+    message.trailers = list(own)
     follow: list[str] = []
     for trailer in list(lmsg.followup_trailers) + list(cover_trailers):
         text = trailer.as_string(omit_extinfo=True)
@@ -103,7 +109,7 @@ def _patch(lmsg, counter: int, expected: int, message: Message, cover_trailers: 
         subject=lmsg.subject,
         full_subject=lmsg.full_subject,
         message=message,
-        commit_message=commit_message_of(head),
+        commit_message=commit_message,
         trailers=own,
         diff=parse_diff(diff_text),
         followup_trailers=follow,

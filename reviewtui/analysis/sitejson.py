@@ -1,0 +1,44 @@
+"""The JSON form of a call site: the contract of `reviewtui sites --format json` and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from reviewtui.analysis.callsite import CallSite
+from reviewtui.analysis.catalogue import Catalogue, default_catalogue
+from reviewtui.analysis.verdict import verdict as verdict_of
+
+
+def site_to_json(site: CallSite, requirement: str | None = None, note: str | None = None,
+                 discussion: Iterable[Any] = (), catalogue: Catalogue | None = None) -> dict:
+    """A JSON-ready dict of SITE with the reviewer's requirement, its verdict and note."""
+    cat = catalogue if catalogue is not None else default_catalogue()
+    return {
+        "id": site.id,
+        "anchor": site.anchor,
+        "patch": site.patch,
+        "patch_subject": site.patch_subject,
+        "file": site.file,
+        "function": site.function,
+        "new_function": site.new_function,
+        "kind": site.kind,
+        "removed": site.removed,
+        "added": site.added,
+        "old_api": site.old_api,
+        "new_api": site.new_api,
+        "polarity": site.polarity,
+        "fp": site.fp,
+        "fn": site.fn,
+        "uncatalogued": site.uncatalogued,
+        "explanation": site.explanation,
+        "requirement": requirement,
+        "verdict": verdict_of(site, requirement, cat),
+        "note": note,
+        "discussion": list(discussion),
+        "file_index": site.file_index,
+        "hunk_index": site.hunk_index,
+        "old_lines": list(site.old_lines),
+        "new_lines": list(site.new_lines),
+        "problems": list(site.problems),
+    }

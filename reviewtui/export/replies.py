@@ -1,0 +1,386 @@
+"""Reviewed-by replies as real, threaded RFC 822 messages (.eml files or one mbox); never sent.
+
+A reply quotes the patch sparingly, the way a reviewer writes: only the call sites that carry
+a note, each with its diff lines and a little context, the note under them, and the trailer
+at the end. Every header is built with the email library from cleaned values, so a name or
+subject holding line breaks cannot add headers.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from pathlib import Path
+
+from reviewtui.analysis.callsite import CallSite
+from reviewtui.config import Identity
+from reviewtui.errors import ReviewtuiError, UsageError
+from reviewtui.lore.cache import raw_to_mbox, write_atomic
+from reviewtui.lore.revisions import subject_stem
+from reviewtui.model.diff import FilePatch, Hunk
+from reviewtui.model.thread import Message, Patch, Revision
+
+TRAILERS = ("Reviewed-by", "Acked-by", "Tested-by")
+# email.policy.SMTP without the CRLF: files on disk and mboxes use LF.
+POLICY = email.policy.SMTP.clone(linesep="\n")
+CONTEXT_BEFORE = 3
+CONTEXT_AFTER = 1
+WRAP = 72
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")  # tabs stay
+_ADDR_SPEC = re.compile(r"^[^\s@<>()\[\],;:\\\"]+@[A-Za-z0-9.-]+$")
+_MSGID = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]+$")  # printable ASCII but < and >
+_RE_PREFIX = re.compile(r"^(?:\s*re\s*:\s*)+", re.IGNORECASE)
+# A note line b4 would read as a follow-up trailer (LoreMessage.find_trailers).
+_TRAILER_LIKE = re.compile(r"^\s*(\w\S+):\s+(\S.*)")
+_B4_NONPERSON = {"fixes", "link", "buglink", "closes", "subject", "date", "obsoleted-by",
+                 "change-id", "base-commit"}
+
+
+@dataclass(frozen=True)
+class SiteNote:
+    """A call site and the reviewer's note on it."""
+
+    site: CallSite
+    note: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply message and what it answers (patch number; 0 = the cover letter)."""
+
+    number: int
+    subject: str  # the subject of the message replied to, cleaned
+    message: EmailMessage
+
+    @property
+    def filename(self) -> str:
+        """'0001-re-<slug>.eml': numbered like git format-patch, safe for any file system."""
+        slug = re.sub(r"[^a-z0-9]+", "-", subject_stem(self.subject).lower()).strip("-")
+        return f"{self.number:04d}-re-{slug[:52].rstrip('-') or 'patch'}.eml"
+
+    def as_bytes(self) -> bytes:
+        """The message as written to a file (LF line ends)."""
+        return self.message.as_bytes(policy=POLICY)
+
+
+def clean_header(text: str | None) -> str:
+    """A header value with control characters (CR, LF, NUL, ...) made spaces, spaces collapsed."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
+def make_address(name: str | None, addr: str | None) -> Address | None:
+    """An Address from cleaned parts, or None when ADDR is not a plain user@domain."""
+    addr = clean_header(addr)
+    if not _ADDR_SPEC.match(addr):
+        return None
+    try:
+        return Address(display_name=clean_header(name), addr_spec=addr)
+    except (ValueError, IndexError, TypeError):
+        return None
+
+
+def _addresses(values: Iterable[str]) -> list[Address]:
+    found = []
+    for name, addr in email.utils.getaddresses([clean_header(v) for v in values]):
+        address = make_address(name, addr)
+        if address is not None:
+            found.append(address)
+    return found
+
+
+def reply_subject(subject: str) -> str:
+    """'Re: <subject>' with any Re: prefixes the original had folded into one."""
+    return "Re: " + _RE_PREFIX.sub("", clean_header(subject))
+
+
+def _msgid(value: str | None) -> str | None:
+    value = clean_header(value).strip("<>")
+    return value if value and len(value) <= 250 and _MSGID.match(value) else None
+
+
+def _domain(addr: str) -> str:
+    domain = addr.rpartition("@")[2]
+    return domain if re.fullmatch(r"[A-Za-z0-9.-]+", domain or "") else "localhost"
+
+
+def reply_headers(original: Message, reviewer: Identity, date: datetime | None = None) -> EmailMessage:
+    """A message with the threading and address headers of a reply to ORIGINAL."""
+    me = make_address(reviewer.name, reviewer.email)
+    if me is None:
+        raise UsageError(f"reviewer address {clean_header(reviewer.email)!r} is not usable")
+    author = make_address(original.author, original.email)
+    mine = {me.addr_spec.lower()}
+    to = [author] if author is not None and author.addr_spec.lower() not in mine else []
+    seen = mine | {a.addr_spec.lower() for a in to}
+    cc = []
+    for address in _addresses([*original.to, *original.cc]):
+        if address.addr_spec.lower() not in seen:
+            seen.add(address.addr_spec.lower())
+            cc.append(address)
+    msgid = _msgid(original.msgid)
+    references = [r for r in (_msgid(x) for x in original.references) if r and r != msgid]
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = me
+    if to:
+        msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    _set_folded(msg, "Subject", reply_subject(original.subject))
+    msg["Date"] = email.utils.format_datetime(date or datetime.now().astimezone())
+    msg["Message-ID"] = email.utils.make_msgid(domain=_domain(me.addr_spec))
+    if msgid:
+        msg["In-Reply-To"] = f"<{msgid}>"
+        _set_folded(msg, "References",
+                    " ".join(f"<{r}>" for r in dict.fromkeys([*references, msgid])))
+    return msg
+
+
+def _set_folded(msg: EmailMessage, name: str, value: str) -> None:
+    """Set a cleaned header folded at spaces within 78 columns.
+
+    The email library's folder moves a whole 70-77 character value to a continuation line
+    ("Subject:\n Re: ..."), which readers see with a leading space. ASCII values are folded
+    here instead; others are left to the library, which encodes them.
+    """
+    if not value.isascii() or any(len(word) > 900 for word in value.split(" ")):
+        msg[name] = value
+        return
+    lines = [""]
+    room = 78 - len(name) - 2
+    for word in value.split(" "):
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > room:
+            lines.append(word)
+            room = 77  # continuation lines start with one space
+        else:
+            lines[-1] = f"{lines[-1]} {word}" if lines[-1] else word
+    msg.set_raw(name, "\n ".join(lines))
+
+
+def attribution(original: Message) -> str:
+    """'On <date>, <author> wrote:'."""
+    who = clean_header(original.author) or clean_header(original.email) or "you"
+    if original.date is None:
+        return f"Quoting {who}:"  # never a bare "Name: ..." line b4 could read as a trailer
+    return f"On {email.utils.format_datetime(original.date)}, {who} wrote:"
+
+
+def note_lines(note: str) -> list[str]:
+    """The note as body lines: long lines wrapped, none that b4 would take for a trailer."""
+    out: list[str] = []
+    for raw in note.replace("\r\n", "\n").split("\n"):
+        line = _CONTROL.sub(" ", raw.replace("\t", "    ")).rstrip()  # no '-- ' signature either
+        indent = line[: len(line) - len(line.lstrip())]
+        wrapped = [line] if len(line) <= WRAP else textwrap.wrap(
+            line, WRAP, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+        out.extend(_not_a_trailer(w) for w in wrapped)
+    while out and not out[-1]:
+        out.pop()
+    while out and not out[0]:
+        out.pop(0)
+    return out
+
+
+def _not_a_trailer(line: str) -> str:
+    match = _TRAILER_LIKE.match(line)
+    if match and (match.group(1).lower() in _B4_NONPERSON
+                  or re.search(r"\S+@\S+\.\S+", match.group(2))):
+        return f"- {line.strip()}"  # keep it a sentence, not a trailer b4 would apply
+    return line
+
+
+def _quote(text: str) -> str:
+    text = _BODY_CONTROL.sub("?", text)
+    return f"> {text}" if text.strip() else ">"
+
+
+def _site_indexes(hunk: Hunk, site: CallSite) -> list[int]:
+    found = [i for i, ln in enumerate(hunk.lines)
+             if (ln.kind == "-" and ln.old_no in site.old_lines)
+             or (ln.kind == "+" and ln.new_no in site.new_lines)]
+    if found:
+        return found
+    wanted = {t.strip() for t in (site.removed, site.added) if t}
+    return [i for i, ln in enumerate(hunk.lines) if ln.kind != " " and ln.text.strip() in wanted]
+
+
+def _hunk_of(patch: Patch, site: CallSite) -> tuple[FilePatch, Hunk] | None:
+    files = patch.diff.files
+    if 0 <= site.file_index < len(files):
+        fpatch = files[site.file_index]
+        if 0 <= site.hunk_index < len(fpatch.hunks):
+            return fpatch, fpatch.hunks[site.hunk_index]
+    return None
+
+
+def quote_notes(patch: Patch, notes: Sequence[SiteNote]) -> list[str]:
+    """Quoted diff lines around each noted site, the note under them, '[...]' where trimmed."""
+    windows: dict[tuple[int, int], list[tuple[int, int, list[str]]]] = {}
+    unplaced: list[SiteNote] = []
+    for item in notes:
+        located = _hunk_of(patch, item.site)
+        indexes = _site_indexes(located[1], item.site) if located else []
+        if not located or not indexes:
+            unplaced.append(item)
+            continue
+        key = (item.site.file_index, item.site.hunk_index)
+        hunk = located[1]
+        start = max(0, min(indexes) - CONTEXT_BEFORE)
+        end = min(len(hunk.lines) - 1, max(indexes) + CONTEXT_AFTER)
+        windows.setdefault(key, []).append((start, end, note_lines(item.note)))
+    out: list[str] = []
+    last_file = None
+    for (file_index, hunk_index), spans in sorted(windows.items()):
+        fpatch = patch.diff.files[file_index]
+        hunk = fpatch.hunks[hunk_index]
+        if file_index != last_file:
+            if out:
+                out.append("")
+            out.append(_quote(f"--- a/{fpatch.old_path}" if fpatch.old_path else "--- /dev/null"))
+            out.append(_quote(f"+++ b/{fpatch.new_path}" if fpatch.new_path else "+++ /dev/null"))
+            last_file = file_index
+        out.append(_quote(hunk.header))
+        shown = -1
+        for start, end, lines in _merge(spans):
+            if start > shown + 1:
+                out.append("> [...]")
+            for i in range(max(start, shown + 1), end + 1):
+                out.append(_quote(f"{hunk.lines[i].kind}{hunk.lines[i].text}"))
+            shown = max(shown, end)
+            out.extend(["", *lines, ""])
+    for item in unplaced:
+        where = " ".join(x for x in (item.site.file, item.site.function) if x)
+        out.extend([f"At {where}:" if where else "", *note_lines(item.note), ""])
+    return out
+
+
+def _merge(spans: list[tuple[int, int, list[str]]]) -> list[tuple[int, int, list[str]]]:
+    """Windows sorted by position; overlapping ones share their quote and keep both notes."""
+    merged: list[tuple[int, int, list[str]]] = []
+    for start, end, lines in sorted(spans, key=lambda s: (s[0], s[1])):
+        if merged and start <= merged[-1][1]:
+            prev_start, prev_end, prev_lines = merged[-1]
+            merged[-1] = (prev_start, max(prev_end, end), [*prev_lines, "", *lines])
+        else:
+            merged.append((start, end, lines))
+    return merged
+
+
+def quote_opening(text: str, max_lines: int = 5) -> list[str]:
+    """The first paragraph of TEXT quoted (at most MAX_LINES lines), then '[...]'."""
+    lines = text.replace("\r\n", "\n").strip("\n").split("\n")
+    head: list[str] = []
+    for line in lines:
+        if not line.strip() or len(head) >= max_lines:
+            break
+        head.append(_quote(line))
+    return [*head, "> [...]"] if head else ["> [...]"]
+
+
+def _body(original: Message, quoted: list[str], trailer_line: str) -> str:
+    lines: list[str] = []
+    for line in [attribution(original), *quoted, "", trailer_line]:
+        if line or (lines and lines[-1]):  # no runs of blank lines
+            lines.append(line)
+    return "\n".join([*lines, ""])
+
+
+def _set_body(msg: EmailMessage, body: str) -> None:
+    if any(len(line) > 998 for line in body.split("\n")):
+        cte = "quoted-printable"
+    else:
+        cte = "7bit" if body.isascii() else "8bit"
+    msg.set_content(body, charset="utf-8", cte=cte)
+
+
+def trailer_line(trailer: str, reviewer: Identity) -> str:
+    """'Reviewed-by: Name <addr>' (or Acked-by / Tested-by)."""
+    if trailer not in TRAILERS:
+        raise UsageError(f"unknown trailer {trailer!r}; valid: {', '.join(TRAILERS)}")
+    return f"{trailer}: {clean_header(reviewer.name)} <{clean_header(reviewer.email)}>"
+
+
+def patch_reply(
+    patch: Patch, reviewer: Identity, trailer: str = "Reviewed-by",
+    notes: Sequence[SiteNote] = (), date: datetime | None = None,
+) -> Reply:
+    """The reply to one patch: its noted sites quoted (or its opening lines), then the trailer."""
+    line = trailer_line(trailer, reviewer)
+    msg = reply_headers(patch.message, reviewer, date)
+    noted = [n for n in notes if n.note.strip()]
+    quoted = quote_notes(patch, noted) if noted else quote_opening(patch.commit_message)
+    _set_body(msg, _body(patch.message, quoted, line))
+    return Reply(patch.number, clean_header(patch.message.subject), msg)
+
+
+def cover_reply(
+    revision: Revision, reviewer: Identity, trailer: str = "Reviewed-by",
+    notes: Sequence[SiteNote] = (), date: datetime | None = None,
+) -> Reply:
+    """One reply to the cover letter whose trailer b4 applies to every patch of the series."""
+    if revision.cover is None:
+        raise UsageError(f"v{revision.number} has no cover letter to reply to")
+    line = trailer_line(trailer, reviewer)
+    msg = reply_headers(revision.cover, reviewer, date)
+    quoted = quote_opening(revision.cover.body)
+    for patch in revision.patches:
+        mine = [n for n in notes if n.site.patch == patch.number and n.note.strip()]
+        if mine:
+            quoted.extend(["", f"In {patch.label} {clean_header(patch.subject)}:", ""])
+            quoted.extend(quote_notes(patch, mine))
+    quoted.extend(["", "For the series:"])
+    _set_body(msg, _body(revision.cover, quoted, line))
+    return Reply(0, clean_header(revision.cover.subject), msg)
+
+
+def build_replies(
+    revision: Revision, patches: Sequence[int], reviewer: Identity, *,
+    trailer: str = "Reviewed-by", notes: Sequence[SiteNote] = (), cover: bool = False,
+    date: datetime | None = None,
+) -> list[Reply]:
+    """Replies for the chosen PATCHES, or one cover-letter reply when COVER and all are chosen."""
+    chosen = sorted(set(patches))
+    numbers = [p.number for p in revision.patches]
+    unknown = [n for n in chosen if n not in numbers]
+    if unknown:
+        raise UsageError(f"v{revision.number} has no patch {', '.join(map(str, unknown))} "
+                         f"(it has {', '.join(map(str, numbers))})")
+    if cover:
+        if chosen != numbers:
+            raise UsageError("a cover-letter reply covers the whole series: choose every patch")
+        return [cover_reply(revision, reviewer, trailer, notes, date)]
+    return [patch_reply(revision.patch(n), reviewer, trailer,
+                        [x for x in notes if x.site.patch == n], date)
+            for n in chosen]
+
+
+def write_eml_dir(replies: Sequence[Reply], directory: str | Path) -> list[Path]:
+    """Write each reply to DIRECTORY/<Reply.filename>, atomically; returns the paths."""
+    directory = Path(directory)
+    paths = []
+    for reply in replies:
+        path = directory / reply.filename
+        _write(path, reply.as_bytes())
+        paths.append(path)
+    return paths
+
+
+def write_mbox(replies: Sequence[Reply], path: str | Path) -> Path:
+    """Write all replies to one mboxrd file, atomically."""
+    path = Path(path)
+    _write(path, raw_to_mbox([reply.as_bytes() for reply in replies]))
+    return path
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise ReviewtuiError(f"cannot write {path}: {exc.strerror or exc}") from exc
