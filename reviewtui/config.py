@@ -32,7 +32,7 @@ def state_file(flag: str | os.PathLike[str] | None = None) -> Path:
 def _git_config(key: str) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "config", "--get", key], capture_output=True, text=True, timeout=5
+            ["git", "config", "--get", key], capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None

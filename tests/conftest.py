@@ -1,11 +1,11 @@
 """Shared pytest fixtures for the reviewtui tests."""
 
 try:  # tests/ is on sys.path (pytest's default rootdir-relative import mode)
-    from support.public_inbox import pi_server  # noqa: F401
+    from support.public_inbox import pi_server
 except ImportError:  # tests/ became a package
     from tests.support.public_inbox import pi_server  # noqa: F401
 
-import pytest  # noqa: E402
+import pytest
 
 try:
     from support.cli import isolated_env

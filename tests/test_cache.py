@@ -85,3 +85,18 @@ def test_shipped_demo_cache_is_consistent():
         first = split_raw(data)[0]
         entry = cache.find(raw_msgid(first))
         assert cache.path_of(entry).read_bytes() == data
+
+
+def test_rebuild_recovers_a_corrupt_index(tmp_path, cli_env):
+    from support.cli import run_cli
+
+    cache = tmp_path / "c"
+    for name in ("migrate-folio-conversion", "mapcount-large-folio-sharing"):
+        assert run_cli("--cache-dir", str(cache), "cache", "add", str(CORPUS / f"{name}.mbox"),
+                       env=cli_env).returncode == 0
+    (cache / "index.json").write_text("garbage")
+    res = run_cli("--cache-dir", str(cache), "cache", "ls", env=cli_env)
+    assert res.returncode == 6 and "cache rebuild" in res.stderr
+    res = run_cli("--cache-dir", str(cache), "cache", "rebuild", env=cli_env)
+    assert res.returncode == 0 and "re-indexed 2" in res.stdout
+    assert ThreadCache(cache).find("ZMpKYfNWA/jNgEuL@casper.infradead.org").msgid == MIGRATE_V1

@@ -107,7 +107,7 @@ def test_lore_url_is_accepted(pi_server, tmp_path, cli_env):
 class _Handler(http.server.BaseHTTPRequestHandler):
     payload = b""
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "application/gzip")
         self.send_header("Content-Length", str(len(self.payload)))

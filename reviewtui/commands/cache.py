@@ -11,8 +11,8 @@ from rich.table import Table
 
 from reviewtui.commands.common import add_command, thread_cache
 from reviewtui.errors import MboxError
-from reviewtui.lore.fetch import read_mbox_file
 from reviewtui.lore.cache import split_raw
+from reviewtui.lore.fetch import read_mbox_file
 from reviewtui.model.load import load_series
 
 
@@ -26,7 +26,17 @@ def register(subparsers) -> None:
     add = add_command(actions, "add", "Import a local mbox (b4 mbox, a mail client...) into the cache")
     add.add_argument("file", metavar="FILE", help="mbox file")
     add.set_defaults(run=run_add)
+    rebuild = add_command(actions, "rebuild",
+                          "Rebuild the cache index from the thread files (after corruption)")
+    rebuild.set_defaults(run=run_rebuild)
     parser.set_defaults(run=lambda args: (parser.print_help(), 2)[1])
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    """Re-index every cached thread file."""
+    threads = thread_cache(args).rebuild()
+    print(f"re-indexed {len(threads)} thread(s) in {thread_cache(args).root}")
+    return 0
 
 
 def run_ls(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -150,13 +150,16 @@ class ThreadCache:
             raise CacheError(f"cannot read cache index {self.index_path}: {exc.strerror}") from exc
         try:
             index = json.loads(raw)
-            if not isinstance(index.get("threads"), dict) or not isinstance(index.get("msgids"), dict):
-                raise ValueError("missing tables")
+            tables_ok = isinstance(index.get("threads"), dict) and isinstance(index.get("msgids"), dict)
         except (ValueError, AttributeError) as exc:
+            tables_ok, reason = False, str(exc)
+        else:
+            reason = "missing tables"
+        if not tables_ok:
             raise CacheError(
-                f"cache index {self.index_path} is corrupt ({exc}); move it away and run "
-                "'reviewtui cache rebuild'"
-            ) from exc
+                f"cache index {self.index_path} is corrupt ({reason[:80]}); "
+                "run 'reviewtui cache rebuild'"
+            )
         if index.get("version", 0) > INDEX_VERSION:
             raise CacheError(f"cache index {self.index_path} was written by a newer reviewtui")
         return index
@@ -165,7 +168,7 @@ class ThreadCache:
     def _locked(self) -> Iterator[None]:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fh = open(self.root / ".lock", "a+b")
+            fh = open(self.root / ".lock", "a+b")  # noqa: SIM115 - held for the with-block below
         except OSError as exc:
             raise CacheError(f"cannot use cache directory {self.root}: {exc.strerror}") from exc
         with fh:
@@ -272,6 +275,29 @@ class ThreadCache:
             write_atomic(self.index_path, json.dumps(index, indent=1, sort_keys=True).encode())
             return self._entry(key, index["threads"][key]), len(added)
 
+    def rebuild(self) -> list[CachedThread]:
+        """Write a fresh index from the thread files (after a corrupt or lost index.json)."""
+        from reviewtui.lore.summary import summarise
+
+        with self._locked():
+            threads: dict[str, dict] = {}
+            msgids: dict[str, str] = {}
+            for path in sorted((self.root / "threads").glob("*.mbox")):
+                raws = split_raw(path.read_bytes())
+                if not raws:
+                    continue
+                summary = summarise(_parse_headers(raws))
+                key = path.stem
+                threads[key] = {
+                    "msgid": summary.root, "subject": summary.subject, "author": summary.author,
+                    "date": summary.date, "messages": len(raws), "msgids": summary.msgids,
+                    "server": None, "fetched": None, "as_of": None,
+                }
+                msgids.update({m: key for m in summary.msgids})
+            index = {"version": INDEX_VERSION, "threads": threads, "msgids": msgids, "links": {}}
+            write_atomic(self.index_path, json.dumps(index, indent=1, sort_keys=True).encode())
+        return self.threads()
+
     def links(self) -> dict[str, str]:
         """Revision links made by hand: thread root msgid -> family key."""
         links = self._read_index().get("links", {})
@@ -320,4 +346,4 @@ def _dedupe(msgs: list[bytes]) -> list[bytes]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from reviewtui.lore.cache import CachedThread, ThreadCache, message_to_raw
 from reviewtui.lore.fetch import Progress, ThreadRef, fetch_thread, fetch_updates
@@ -21,7 +21,7 @@ def fetch_into_cache(
         fetched.messages,
         root_msgid=fetched.root,
         server=server,
-        as_of=fetched.as_of or datetime.now(timezone.utc),
+        as_of=fetched.as_of or datetime.now(UTC),
     )
 
 
@@ -43,7 +43,7 @@ def refresh_thread(
             progress("no new messages")
         return entry, 0
     stored, added = cache.store(
-        [message_to_raw(m) for m in updates], root_msgid=entry.msgid, server=server, as_of=datetime.now(timezone.utc)
+        [message_to_raw(m) for m in updates], root_msgid=entry.msgid, server=server, as_of=datetime.now(UTC)
     )
     if progress:
         progress(f"{added} new message(s)")
@@ -73,7 +73,7 @@ def discover_revisions(
         say(f"Looking for {word} revisions on {server}")
         try:
             extra = b4.mbox.get_extra_series(list(msgs), direction=direction, nocache=True)
-        except Exception as exc:  # b4 logs and returns on most errors; be safe on the rest
+        except Exception as exc:  # noqa: BLE001 - b4 search errors must not lose the fetch
             say(f"search for {word} revisions failed: {exc}")
             continue
         for msg in extra:

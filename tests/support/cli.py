@@ -40,5 +40,5 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 120, **kw) -> subp
     """Run `reviewtui ARGS` and capture its output as text."""
     return subprocess.run(
         [sys.executable, "-m", "reviewtui.cli", *args],
-        env=env, capture_output=True, text=True, timeout=timeout, **kw,
+        check=False, env=env, capture_output=True, text=True, timeout=timeout, **kw,
     )
