@@ -84,3 +84,9 @@ def test_parse_diff_never_raises(text):
 @given(st.text(max_size=300))
 def test_parse_diff_never_raises_on_any_text(text):
     parse_diff("diff --git a/x b/x\n--- a/x\n+++ b/x\n" + text)
+
+
+def test_broken_hunk_header_is_counted_as_a_problem():
+    broken = SIMPLE.replace("@@ -10,4 +10,4 @@", "@@ -10,4 +1x0,4 @@")
+    diff = parse_diff(broken)
+    assert diff.problems == ("mm/x.c: 1 of 1 hunks unreadable (corrupt @@ header), not analysed",)

@@ -21,13 +21,10 @@ from reviewtui.analysis.hunkview import HunkView, view_hunk
 from reviewtui.analysis.pairing import canonical, runs
 from reviewtui.analysis.series_helpers import SeriesHelper, find_helpers
 from reviewtui.analysis.siteparts import Line, build_site, definition_site, pair_run
-from reviewtui.model.diff import Hunk, split_commit_and_diff
+from reviewtui.model.diff import Hunk
 from reviewtui.model.thread import Patch, Revision
 
 C_SUFFIXES = (".c", ".h")
-_FILE_START = re.compile(r"^diff --git ", re.MULTILINE)
-_GIT_PATHS = re.compile(r"a/(\S+) b/(\S+)")
-_HUNK_HEADER = re.compile(r"^@@", re.MULTILINE)
 
 
 @dataclass
@@ -82,7 +79,6 @@ def patch_views(patch: Patch, vocab: Vocabulary,
     problems = list(patch.diff.problems)
     if not patch.diff.files and not problems:
         problems.append("no diff found in the patch email")
-    problems.extend(lost_hunks(patch))
     for fi, fpatch in enumerate(patch.diff.files):
         if fpatch.status == "binary":
             problems.append(f"{fpatch.path}: binary change, not analysed")
@@ -94,25 +90,6 @@ def patch_views(patch: Patch, vocab: Vocabulary,
             if key not in views and _prefilter(vocab.pattern, hunk):
                 views[key] = view_hunk(fi, hunk.index, fpatch.path, hunk)
     return dict(sorted(views.items())), problems
-
-
-def lost_hunks(patch: Patch) -> list[str]:
-    """Files whose diff text has more '@@' headers than readable hunks (corrupt headers)."""
-    _head, diff_text = split_commit_and_diff(patch.message.body or "")
-    if "@@" not in diff_text:
-        return []
-    parsed = {f.path: len(f.hunks) for f in patch.diff.files}
-    parsed.update({f.old_path: len(f.hunks) for f in patch.diff.files if f.old_path})
-    out = []
-    for chunk in _FILE_START.split(diff_text)[1:]:
-        m = _GIT_PATHS.match(chunk)
-        if m is None or m.group(2) not in parsed:
-            continue  # unnamed, or already reported unreadable by the diff parser
-        headers = len(_HUNK_HEADER.findall(chunk))
-        if headers > parsed[m.group(2)]:
-            out.append(f"{m.group(2)}: {headers - parsed[m.group(2)]} of {headers} hunks "
-                       "unreadable (corrupt @@ header), not analysed")
-    return out
 
 
 def extract_sites(patch: Patch, catalogue: Catalogue,

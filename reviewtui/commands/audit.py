@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from reviewtui.commands.common import add_command, add_thread_arguments
-from reviewtui.commands.tag import review_context, stored_tags
 from reviewtui.export.audit import FORMATS, build_audit, format_for, render, write_audit
+from reviewtui.session import review_context, stored_tags
 
 
 def register(subparsers) -> None:

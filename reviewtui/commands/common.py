@@ -85,14 +85,15 @@ def open_thread(args: argparse.Namespace) -> LoadedThread:
         raise UsageError("give a THREAD (message-id or lore URL) or --mbox FILE")
     series = load_series(data)
     wanted = getattr(args, "revision", None)
-    cache = thread_cache(args) if entry is not None else None
-    if wanted is not None and wanted not in series.revisions and cache is not None:
+    cache = thread_cache(args)
+    if wanted is not None and wanted not in series.revisions and entry is not None:
         series, entry = _other_revision(cache, series, wanted)
         source = f"cache:{entry.msgid}"
     try:
         revision = series.revision(wanted)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from exc
+    # The cache links revisions even for --mbox input (a v2 file still finds a cached v1).
     family = series_key(cache, series, revision)
     return LoadedThread(series=series, revision=revision, source=source, entry=entry,
                         family=family, cache=cache)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console
@@ -13,16 +14,17 @@ from rich.table import Table
 
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.catalogue import Catalogue, load_catalogue
+from reviewtui.analysis.discussion import site_discussion_map
 from reviewtui.analysis.sitejson import site_to_json
 from reviewtui.analysis.sites import RevisionSites, scan_revision
-from reviewtui.commands.common import (
-    add_command,
-    add_thread_arguments,
-    catalogue_path,
-    open_revision,
-)
+from reviewtui.analysis.verdict import verdict as verdict_of
+from reviewtui.commands.common import add_command, add_thread_arguments, catalogue_path, open_thread
 from reviewtui.model.thread import Revision
+from reviewtui.session import ReviewContext, stored_tags
+from reviewtui.store import SiteTag
 
+_VERDICT_STYLE = {"risk": "bold red", "improvement": "green", "neutral": "dim",
+                  "untagged": "yellow"}
 _DELTA_STYLE = {"introduced": "bold red", "removed": "green", "unchanged": "dim",
                 "unknown": "yellow"}
 
@@ -41,20 +43,49 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+@dataclass
+class SiteReview:
+    """What the reviewer and the discussion say of each site."""
+
+    tags: dict[str, SiteTag]
+    discussion: dict[str, list[str]]
+
+    def requirement(self, site_id: str) -> str | None:
+        """The site's requirement tag, if any."""
+        tag = self.tags.get(site_id)
+        return tag.requirement if tag else None
+
+    def note(self, site_id: str) -> str | None:
+        """The site's note, if any."""
+        tag = self.tags.get(site_id)
+        return (tag.note or None) if tag else None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Print the sites of the chosen revision."""
+    """Print the sites of the chosen revision with their tags, verdicts and discussion."""
     catalogue = load_catalogue(catalogue_path(args))
-    _series, revision = open_revision(args)
+    loaded = open_thread(args)
+    revision = loaded.revision
     found = scan_revision(revision, catalogue)
+    ctx = ReviewContext(loaded, catalogue, found.sites, loaded.family)
+    review = SiteReview(
+        tags=stored_tags(args, ctx),
+        discussion=site_discussion_map(loaded.series, revision, found.sites),
+    )
     if getattr(args, "format", "table") == "json":
-        _print_json(found, revision, catalogue)
+        _print_json(found, revision, catalogue, review)
     else:
-        print_table(found, revision, Console(highlight=False))
+        print_table(found, revision, Console(highlight=False), catalogue, review)
     return 0
 
 
-def _print_json(found: RevisionSites, revision: Revision, catalogue: Catalogue) -> None:
-    rows = [site_to_json(site, catalogue=catalogue) for site in found.sites]
+def _print_json(found: RevisionSites, revision: Revision, catalogue: Catalogue,
+                review: SiteReview) -> None:
+    rows = [
+        site_to_json(site, requirement=review.requirement(site.id), note=review.note(site.id),
+                     discussion=review.discussion.get(site.id, ()), catalogue=catalogue)
+        for site in found.sites
+    ]
     json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     for patch in revision.patches:
@@ -66,7 +97,8 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def print_table(found: RevisionSites, revision: Revision, console: Console) -> None:
+def print_table(found: RevisionSites, revision: Revision, console: Console,
+                catalogue: Catalogue, review: SiteReview) -> None:
     """Sites grouped by patch, with the problems of each patch."""
     by_patch: dict[int, list[CallSite]] = {}
     for site in found.sites:
@@ -88,15 +120,16 @@ def print_table(found: RevisionSites, revision: Revision, console: Console) -> N
         if not sites:
             console.print("  [dim]no sites[/dim]")
             continue
-        console.print(_table(sites))
+        console.print(_table(sites, catalogue, review))
 
 
-def _table(sites: list[CallSite]) -> Table:
+def _table(sites: list[CallSite], catalogue: Catalogue, review: SiteReview) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, padding=(0, 1))
     table.add_column("id", style="cyan", no_wrap=True, width=12)
     table.add_column("where", overflow="fold", ratio=2, min_width=16)
     table.add_column("change", overflow="fold",
                      ratio=5, min_width=30)
+    table.add_column("review", overflow="fold", ratio=2, min_width=14)
     for site in sites:
         where = f"{escape(site.file)}\n{escape(site.function or '(file scope)')}()"
         if site.new_function:
@@ -110,7 +143,21 @@ def _table(sites: list[CallSite]) -> Table:
             change += f"\n[green]+ {escape(site.added)}[/green]"
         if site.explanation:
             change += f"\n[dim]{escape(site.explanation)}[/dim]"
-        table.add_row(site.id, where, change)
+        requirement = review.requirement(site.id)
+        verdict = verdict_of(site, requirement, catalogue)
+        verdict_style = _VERDICT_STYLE.get(verdict, "")
+        verdict_text = f"[{verdict_style}]{verdict}[/]" if verdict_style else escape(verdict)
+        said = f"{escape(requirement or 'untagged')}\n{verdict_text}"
+        tag = review.tags.get(site.id)
+        if tag is not None and tag.previous and not requirement:
+            earlier = "; ".join(record.describe() for record in tag.previous)
+            said += f"\n[dim]{escape(earlier)}[/dim]"
+        if review.note(site.id):
+            said += f"\n[italic]{escape(review.note(site.id) or '')}[/italic]"
+        talk = len(review.discussion.get(site.id, ()))
+        if talk:
+            said += f"\n[dim]{talk} message(s)[/dim]"
+        table.add_row(site.id, where, change, said)
     return table
 
 

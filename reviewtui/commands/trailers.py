@@ -6,15 +6,15 @@ import argparse
 import sys
 
 from reviewtui.commands.common import add_command, add_thread_arguments
-from reviewtui.commands.tag import (
+from reviewtui.errors import UsageError
+from reviewtui.export.replies import TRAILERS, SiteNote, build_replies, write_eml_dir, write_mbox
+from reviewtui.lore.cache import raw_to_mbox
+from reviewtui.session import (
     find_patch,
     open_store,
     review_context,
     reviewer_identity,
 )
-from reviewtui.errors import UsageError
-from reviewtui.export.replies import TRAILERS, SiteNote, build_replies, write_eml_dir, write_mbox
-from reviewtui.lore.cache import raw_to_mbox
 
 
 def register(subparsers) -> None:

@@ -13,6 +13,7 @@ import unidiff
 
 _DIFF_START = re.compile(r"^diff --git |^--- (?:a/|/dev/null)", re.MULTILINE)
 _FILE_SPLIT = re.compile(r"^diff --git ", re.MULTILINE)
+_HUNK_HEADER = re.compile(r"^@@", re.MULTILINE)
 _SIGNATURE = re.compile(r"^-- \n(?:[0-9][^\n]*\n?)?(?:\n*)\Z", re.MULTILINE)
 
 
@@ -195,7 +196,13 @@ def parse_diff(diff_text: str) -> ParsedDiff:
             continue
         if not len(patchset) and chunk.startswith("diff --git"):
             problems.append(f"{_chunk_name(chunk)}: no diff content")
-        files.extend(_convert(pfile) for pfile in patchset)
+        converted = [_convert(pfile) for pfile in patchset]
+        headers = len(_HUNK_HEADER.findall(chunk))
+        read = sum(len(f.hunks) for f in converted)
+        if headers > read:
+            problems.append(f"{_chunk_name(chunk)}: {headers - read} of {headers} hunks unreadable "
+                            "(corrupt @@ header), not analysed")
+        files.extend(converted)
     return ParsedDiff(files=tuple(files), problems=tuple(problems))
 
 

@@ -116,8 +116,10 @@ def _patch(lmsg, counter: int, expected: int, message: Message, cover_trailers: 
     )
 
 
-def _revision(msgs: list[EmailMessage], number: int, messages: dict[str, Message]) -> Revision | None:
-    lser = _mailbox(msgs).get_series(revision=number, codereview_trailers=False)
+def _revision(lmbx, number: int, messages: dict[str, Message]) -> Revision | None:
+    # get_series adds follow-up trailers to every patch of the mailbox each time it runs;
+    # _patch de-duplicates them, so one mailbox serves all revisions.
+    lser = lmbx.get_series(revision=number, codereview_trailers=False)
     if lser is None:
         return None
     cover_lmsg = lser.patches[0] if lser.has_cover else None
@@ -205,7 +207,7 @@ def load_series(data: bytes) -> Series:
         messages[lmsg.msgid] = _message(lmsg)
     revisions: dict[int, Revision] = {}
     for number in sorted(lmbx.series):
-        rev = _revision(msgs, number, messages)
+        rev = _revision(lmbx, number, messages)
         if rev is not None and rev.patches:
             revisions[number] = rev
     if not revisions:

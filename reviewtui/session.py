@@ -1,0 +1,103 @@
+"""A loaded revision under review: catalogue, call sites, family key, store and identity.
+
+Shared by every command that reads or writes review state, and by the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+
+from reviewtui import config
+from reviewtui.analysis.callsite import CallSite
+from reviewtui.analysis.catalogue import Catalogue, load_catalogue
+from reviewtui.commands.common import LoadedThread, catalogue_path, open_thread
+from reviewtui.errors import UsageError
+from reviewtui.model.thread import Patch, Revision
+from reviewtui.store import ReviewStore, SiteTag
+
+
+@dataclass
+class ReviewContext:
+    """A loaded revision with its catalogue, call sites and series family key."""
+
+    loaded: LoadedThread
+    catalogue: Catalogue
+    sites: list[CallSite]
+    family: str
+
+    @property
+    def revision(self) -> Revision:
+        """The revision the command works on."""
+        return self.loaded.revision
+
+
+def review_context(args: argparse.Namespace) -> ReviewContext:
+    """Load THREAD, analyse its revision and compute the family key shared by its revisions."""
+    from reviewtui.analysis.sites import analyse_revision
+
+    loaded = open_thread(args)
+    catalogue = load_catalogue(catalogue_path(args))
+    sites = analyse_revision(loaded.revision, catalogue)
+    return ReviewContext(loaded, catalogue, sites, loaded.family)
+
+
+def open_store(args: argparse.Namespace) -> ReviewStore:
+    """The review store chosen by --state / REVIEWTUI_STATE / the XDG data dir."""
+    return ReviewStore.open(config.state_file(getattr(args, "state", None)))
+
+
+def stored_tags(args: argparse.Namespace, ctx: ReviewContext) -> dict[str, SiteTag]:
+    """Tags of the context's sites; a state file that does not exist yet is not created."""
+    if not config.state_file(getattr(args, "state", None)).exists():
+        return {s.id: SiteTag(s.id, ctx.revision.number, None) for s in ctx.sites}
+    with open_store(args) as store:
+        return store.tags_for(ctx.family, ctx.revision.number, ctx.sites)
+
+
+def reviewer_identity(store: ReviewStore | None) -> config.Identity | None:
+    """REVIEWTUI_NAME/EMAIL, else the identity stored in the state file, else git config."""
+    override = store.reviewer_override() if store is not None else None
+    name = os.environ.get("REVIEWTUI_NAME") or (override[0] if override else None)
+    email = os.environ.get("REVIEWTUI_EMAIL") or (override[1] if override else None)
+    return config.reviewer(name, email)
+
+
+def find_site(ctx: ReviewContext, site_id: str) -> CallSite:
+    """The site whose id is SITE_ID (or a unique prefix of it); UsageError lists the valid ones."""
+    exact = [s for s in ctx.sites if s.id == site_id]
+    found = exact or [s for s in ctx.sites if site_id and s.id.startswith(site_id)]
+    if len(found) == 1:
+        return found[0]
+    rev = ctx.revision
+    if not ctx.sites:
+        raise UsageError(f"v{rev.number} of this series has no call sites to tag")
+    listing = "; ".join(
+        f"{s.id} ({patch_label(rev, s.patch)} {s.file} {s.function or '?'})" for s in ctx.sites)
+    what = "ambiguous" if found else "unknown"
+    raise UsageError(f"{what} site {site_id!r}; sites of v{rev.number}: {listing}")
+
+
+def check_requirement(catalogue: Catalogue, requirement: str) -> str:
+    """REQUIREMENT if the catalogue defines it; UsageError listing the valid tags otherwise."""
+    if requirement in catalogue.requirements:
+        return requirement
+    valid = "; ".join(f"{r.tag} ({r.meaning})" for r in catalogue.requirements.values())
+    raise UsageError(f"unknown requirement {requirement!r}; valid: {valid}")
+
+
+def find_patch(revision: Revision, text: str) -> Patch:
+    """Patch N (or 'N/M') of REVISION; UsageError lists the patches."""
+    number = text.split("/", 1)[0].strip()
+    patch = revision.patch(int(number)) if number.isdigit() else None
+    if patch is None:
+        listing = "; ".join(f"{p.label} {p.subject}" for p in revision.patches)
+        raise UsageError(f"no patch {text!r} in v{revision.number}; patches: {listing}")
+    return patch
+
+
+def patch_label(revision: Revision, number: int) -> str:
+    """'n/m' of patch NUMBER (the bare number when absent)."""
+    patch = revision.patch(number)
+    return patch.label if patch else str(number)

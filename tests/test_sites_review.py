@@ -1,0 +1,74 @@
+"""`sites` shows the reviewer's tags, catalogue verdicts and the anchored discussion."""
+
+from __future__ import annotations
+
+import json
+
+try:
+    from support.cli import DEMO_CACHE, MIGRATE_V1, MIGRATE_V2, run_cli
+except ImportError:
+    from tests.support.cli import DEMO_CACHE, MIGRATE_V1, MIGRATE_V2, run_cli
+
+
+def _sites(env, state, thread):
+    res = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "sites", thread,
+                  "--format", "json", env=env)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def test_sites_json_carries_tags_verdicts_and_discussion(tmp_path, cli_env):
+    state = tmp_path / "state.db"
+    before = _sites(cli_env, state, MIGRATE_V1)
+    assert not state.exists()  # listing sites never creates the state file
+    assert [s["requirement"] for s in before] == [None, None, None]
+    assert {s["verdict"] for s in before} == {"untagged"}
+    numa = next(s for s in before if s["patch"] == 2)
+    assert "ZMpMfQUktateeN1D@casper.infradead.org" in numa["discussion"]  # Matthew Wilcox
+    first = next(s for s in before if s["patch"] == 1)
+    res = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "tag", MIGRATE_V1,
+                  first["id"], "fn-unsafe", "--note", "move_pages() policy", env=cli_env)
+    assert res.returncode == 0, res.stderr
+    after = {s["id"]: s for s in _sites(cli_env, state, MIGRATE_V1)}
+    assert after[first["id"]]["requirement"] == "fn-unsafe"
+    assert after[first["id"]]["verdict"] == "risk"  # FN introduced at an fn-unsafe site
+    assert after[first["id"]]["note"] == "move_pages() policy"
+    assert after[numa["id"]]["verdict"] == "untagged"
+
+
+def test_changed_site_in_next_revision_says_what_it_was(tmp_path, cli_env):
+    state = tmp_path / "state.db"
+    v1 = _sites(cli_env, state, MIGRATE_V1)
+    misplaced = next(s for s in v1 if s["function"] == "migrate_misplaced_page")
+    run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "tag", MIGRATE_V1,
+            misplaced["id"], "estimate-ok", env=cli_env)
+    res = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "sites", MIGRATE_V2,
+                  env=dict(cli_env, COLUMNS="160"))
+    assert res.returncode == 0, res.stderr
+    assert "was tagged estimate-ok on v1" in " ".join(res.stdout.split())
+    v2 = _sites(cli_env, state, MIGRATE_V2)
+    assert all(s["requirement"] is None for s in v2)
+
+
+def test_link_by_hand_keeps_tags(tmp_path, cli_env):
+    import shutil
+
+    cache = tmp_path / "cache"
+    shutil.copytree(DEMO_CACHE, cache)
+    state = tmp_path / "state.db"
+    base = ("--cache-dir", str(cache), "--state", str(state))
+    madvise_v1 = "20230728161356.1784568-1-fengwei.yin@intel.com"
+    res = run_cli(*base, "sites", madvise_v1, "--format", "json", env=cli_env)
+    site = json.loads(res.stdout)[0]["id"]
+    assert run_cli(*base, "tag", madvise_v1, site, "estimate-ok", env=cli_env).returncode == 0
+    # Link the madvise v1 thread with the migrate v1 thread by hand (a wrong link on purpose):
+    res = run_cli(*base, "link", madvise_v1, MIGRATE_V1, env=cli_env)
+    assert res.returncode == 0, res.stderr
+    res = run_cli(*base, "sites", madvise_v1, "--format", "json", env=cli_env)
+    assert json.loads(res.stdout)[0]["requirement"] == "estimate-ok"
+    res = run_cli(*base, "link", "--unlink", madvise_v1, MIGRATE_V1, env=cli_env)
+    assert res.returncode == 0, res.stderr
+    res = run_cli(*base, "sites", madvise_v1, "--format", "json", env=cli_env)
+    assert json.loads(res.stdout)[0]["requirement"] == "estimate-ok"
+    res = run_cli(*base, "link", madvise_v1, env=cli_env)
+    assert res.returncode == 2 and "at least two" in res.stderr
