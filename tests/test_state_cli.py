@@ -201,7 +201,8 @@ def test_every_command_runs_as_a_real_process(cli_env, tmp_path) -> None:
     out = run("tag", MIGRATE_V1, sites[1]["id"], "fp-unsafe", "--note", "FP removed")
     assert out.returncode == 0 and "improvement" in out.stdout, out.stderr
     assert run("mark", MIGRATE_V1, "2", "reviewed", "--queue-reviewed-by").returncode == 0
-    out = run("trailers", MIGRATE_V1, "--reviewed", "--mbox-out", str(tmp_path / "r.mbox"))
+    # The contract: with THREAD given, --mbox FILE is the output mbox.
+    out = run("trailers", MIGRATE_V1, "--reviewed", "--mbox", str(tmp_path / "r.mbox"))
     assert out.returncode == 0, out.stderr
     (reply,) = list(mailbox.mbox(str(tmp_path / "r.mbox")))
     assert "FP removed" in reply.get_payload() and reply["Subject"].startswith("Re: [PATCH 2/4]")

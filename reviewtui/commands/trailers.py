@@ -38,7 +38,8 @@ def register(subparsers) -> None:
     out = parser.add_mutually_exclusive_group()
     out.add_argument("-o", "--output-dir", metavar="DIR", help="write one .eml file per reply")
     out.add_argument("--mbox-out", metavar="FILE",
-                     help="write all replies to one mbox file (default: mbox on stdout)")
+                     help="write all replies to one mbox file (default: mbox on stdout); "
+                     "with THREAD given, --mbox FILE does the same")
     parser.set_defaults(run=run)
 
 
@@ -56,8 +57,18 @@ def parse_numbers(text: str) -> list[int]:
     return sorted(numbers)
 
 
+def output_mbox_from(args: argparse.Namespace) -> argparse.Namespace:
+    """With THREAD given, --mbox FILE is where the replies go (the issue's `--mbox FILE`)."""
+    if not (args.thread and args.mbox):
+        return args
+    if args.output_dir or args.mbox_out:
+        raise UsageError("choose one output: -o DIR or --mbox FILE")
+    return argparse.Namespace(**{**vars(args), "mbox_out": args.mbox, "mbox": None})
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the replies and write them."""
+    args = output_mbox_from(args)
     ctx = review_context(args)
     revision = ctx.revision
     with open_store(args) as store:
