@@ -15,14 +15,16 @@ Statuses of one use:
 Row ids are stable: sha1 of "tree:", file, function, normalised line, API and the occurrence
 of that key in line order, cut to 12 hex digits like site ids. Line numbers are left out, so
 an id survives edits elsewhere in the file; the id of a row changes only when its own line,
-function or an identical earlier line in the same function changes.
+its function or an identical earlier line in the same function changes. Lines the series
+touches are counted apart (with a "series" marker in the key), so converting one of two
+identical lines leaves the id of the other, remaining one as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reviewtui.analysis.callsite import CallSite
@@ -196,9 +198,11 @@ def site_sides(sites: Sequence[CallSite], names: Iterable[str]) -> list[SiteSide
     return out
 
 
-def tree_use_id(file: str, function: str | None, norm: str, api: str, occurrence: int) -> str:
-    """The stable id of a tree use (see the module docstring)."""
-    key = "\x1f".join(("tree:", file, function or "", norm, api, str(occurrence)))
+def tree_use_id(file: str, function: str | None, norm: str, api: str, occurrence: int,
+                touched: bool = False) -> str:
+    """The stable id of a tree use; TOUCHED: on a line the series changes (see the module doc)."""
+    parts = ("tree:", file, function or "", norm, api, str(occurrence))
+    key = "\x1f".join((*parts, "series") if touched else parts)
     return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
@@ -217,14 +221,15 @@ def classify_tree(uses: Iterable[TreeUse], sites: Sequence[CallSite], catalogue:
     seen: Counter = Counter()
     for use in uses:
         norm = norms[id(use)]
-        key = (use.file, use.function or "", norm, use.api)
+        side = matched.get((use.file, use.line))
+        key = (use.file, use.function or "", norm, use.api, side is not None)
         occurrence = seen[key]
         seen[key] += 1
-        side = matched.get((use.file, use.line))
         status = _status(use, side, old_apis, names)
         role = "old" if use.api in old_apis else "new" if use.api in new_apis else ""
         rows.append(TreeRow(
-            id=tree_use_id(use.file, use.function, norm, use.api, occurrence), use=use,
+            id=tree_use_id(use.file, use.function, norm, use.api, occurrence, side is not None),
+            use=use,
             status=status, role=role, norm=norm,
             site_id=side.site.id if side else None, site_patch=side.site.patch if side else None,
             site_kind=side.site.kind if side else None,
@@ -302,31 +307,58 @@ def _match(lines: Sequence[_TreeLine], sides: Sequence[SiteSide]) -> dict[tuple[
     """Pair tree lines with site lines one to one, in line order within (file, code).
 
     First with the same function; then, for lines or sites whose function is unknown, by
-    file and code alone.
+    file and code alone. A site none of whose lines is matched yet is preferred, so two
+    identical sites in a half-applied tree get one line each.
     """
     by_key: dict[tuple[str, str], list[SiteSide]] = defaultdict(list)
     for s in sorted(sides, key=_side_order):
         by_key[(s.file, s.norm)].append(s)
     result: dict[tuple[str, int], SiteSide] = {}
     used: set[int] = set()
-    pending = []
-    for ln in sorted(lines, key=lambda t: (t.file, t.line)):
-        candidates = by_key.get((ln.file, ln.norm), ())
-        hit = next((s for s in candidates if id(s) not in used
-                    and ln.function is not None and ln.function in s.functions), None)
-        if hit is None:
-            pending.append(ln)
-            continue
-        used.add(id(hit))
-        result[(ln.file, ln.line)] = hit
-    for ln in pending:
-        candidates = by_key.get((ln.file, ln.norm), ())
-        hit = next((s for s in candidates if id(s) not in used
-                    and (ln.function is None or not s.functions)), None)
+    used_sites: set[str] = set()
+
+    def pick(ln: _TreeLine, fits: Callable[[_TreeLine, SiteSide], bool]) -> SiteSide | None:
+        free = [s for s in by_key.get((ln.file, ln.norm), ()) if id(s) not in used and fits(ln, s)]
+        hit = next((s for s in free if s.site.id not in used_sites), free[0] if free else None)
         if hit is not None:
             used.add(id(hit))
+            used_sites.add(hit.site.id)
             result[(ln.file, ln.line)] = hit
-    return result
+        return hit
+
+    ordered = sorted(lines, key=lambda t: (t.file, t.line))
+    pending = [ln for ln in ordered if pick(ln, _same_function) is None]
+    for ln in pending:
+        pick(ln, _function_unknown)
+    return _one_side_per_site(result)
+
+
+def _same_function(ln: _TreeLine, side: SiteSide) -> bool:
+    return ln.function is not None and ln.function in side.functions
+
+
+def _function_unknown(ln: _TreeLine, side: SiteSide) -> bool:
+    return ln.function is None or not side.functions
+
+
+def _one_side_per_site(matched: dict[tuple[str, int], SiteSide]) -> dict[tuple[str, int], SiteSide]:
+    """Drop one side of every site whose old and new lines were both found.
+
+    Both are in the tree when the series converted one of two identical lines (the other
+    remains) or, less likely, when the tree already had a copy of the new line. The other
+    sites' state decides; without evidence the series is taken as applied.
+    """
+    sides: dict[str, set[str]] = defaultdict(set)
+    for side in matched.values():
+        sides[side.site.id].add(side.side)
+    both = {sid for sid, found in sides.items() if len(found) == 2}
+    if not both:
+        return matched
+    before = sum(1 for found in sides.values() if found == {"removed"})
+    after = sum(1 for found in sides.values() if found == {"added"})
+    drop = "added" if before > after else "removed"
+    return {key: side for key, side in matched.items()
+            if not (side.site.id in both and side.side == drop)}
 
 
 def _side_order(s: SiteSide) -> tuple:
