@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reviewtui import config
 from reviewtui.analysis.callsite import CallSite
@@ -16,6 +18,10 @@ from reviewtui.commands.common import LoadedThread, catalogue_path, open_thread
 from reviewtui.errors import UsageError
 from reviewtui.model.thread import Patch, Revision
 from reviewtui.store import ReviewStore, SiteTag
+
+if TYPE_CHECKING:
+    from reviewtui.analysis.tree_audit import TreeRow
+    from reviewtui.tree.audit import TreeReport
 
 
 @dataclass
@@ -26,6 +32,8 @@ class ReviewContext:
     catalogue: Catalogue
     sites: list[CallSite]
     family: str
+    tree: TreeReport | None = None  # with --tree PATH: the tree audit of the series
+    remaining: list[TreeRow] = field(default_factory=list)  # tree uses left on an old API
 
     @property
     def revision(self) -> Revision:
@@ -37,10 +45,33 @@ def review_context(args: argparse.Namespace) -> ReviewContext:
     """Load THREAD, analyse its revision and compute the family key shared by its revisions."""
     from reviewtui.analysis.sites import analyse_revision
 
+    tree = getattr(args, "tree", None)
+    if tree:
+        from reviewtui.tree.scan import check_tree
+
+        check_tree(tree)  # fail before loading the thread
     loaded = open_thread(args)
     catalogue = load_catalogue(catalogue_path(args))
     sites = analyse_revision(loaded.revision, catalogue)
-    return ReviewContext(loaded, catalogue, sites, loaded.family)
+    ctx = ReviewContext(loaded, catalogue, sites, loaded.family)
+    if tree:
+        from reviewtui.analysis.tree_audit import tree_site_records
+        from reviewtui.tree.audit import run_tree_audit
+
+        state = getattr(args, "tree_state", "auto")
+        ctx.tree = run_tree_audit(tree, sites, catalogue,
+                                  assume=None if state in (None, "auto") else state)
+        ctx.remaining = tree_site_records(ctx.tree.audit)
+    return ctx
+
+
+def add_tree_arguments(parser: argparse.ArgumentParser) -> None:
+    """--tree PATH (a kernel tree: its remaining call sites join the sites) and --tree-state."""
+    parser.add_argument("--tree", metavar="PATH",
+                        help="kernel source tree: include the call sites the series left on "
+                        "an API it converts away from (see tree-audit)")
+    parser.add_argument("--tree-state", choices=("auto", "before", "after"), default="auto",
+                        help="whether the tree is before or after the series (default: detect)")
 
 
 def open_store(args: argparse.Namespace) -> ReviewStore:
@@ -48,12 +79,14 @@ def open_store(args: argparse.Namespace) -> ReviewStore:
     return ReviewStore.open(config.state_file(getattr(args, "state", None)))
 
 
-def stored_tags(args: argparse.Namespace, ctx: ReviewContext) -> dict[str, SiteTag]:
-    """Tags of the context's sites; a state file that does not exist yet is not created."""
+def stored_tags(args: argparse.Namespace, ctx: ReviewContext,
+                sites: Sequence[CallSite | TreeRow] | None = None) -> dict[str, SiteTag]:
+    """Tags of SITES (default: the context's sites); a missing state file is not created."""
+    chosen = list(ctx.sites if sites is None else sites)
     if not config.state_file(getattr(args, "state", None)).exists():
-        return {s.id: SiteTag(s.id, ctx.revision.number, None) for s in ctx.sites}
+        return {s.id: SiteTag(s.id, ctx.revision.number, None) for s in chosen}
     with open_store(args) as store:
-        return store.tags_for(ctx.family, ctx.revision.number, ctx.sites)
+        return store.tags_for(ctx.family, ctx.revision.number, chosen)
 
 
 def reviewer_identity(store: ReviewStore | None) -> config.Identity | None:
@@ -66,15 +99,19 @@ def reviewer_identity(store: ReviewStore | None) -> config.Identity | None:
 
 def find_site(ctx: ReviewContext, site_id: str) -> CallSite:
     """The site whose id is SITE_ID (or a unique prefix of it); UsageError lists the valid ones."""
-    exact = [s for s in ctx.sites if s.id == site_id]
-    found = exact or [s for s in ctx.sites if site_id and s.id.startswith(site_id)]
+    candidates = [*ctx.sites, *ctx.remaining]
+    exact = [s for s in candidates if s.id == site_id]
+    found = exact or [s for s in candidates if site_id and s.id.startswith(site_id)]
     if len(found) == 1:
         return found[0]
     rev = ctx.revision
-    if not ctx.sites:
+    if not ctx.sites and not ctx.remaining:
         raise UsageError(f"v{rev.number} of this series has no call sites to tag")
     listing = "; ".join(
         f"{s.id} ({patch_label(rev, s.patch)} {s.file} {s.function or '?'})" for s in ctx.sites)
+    if ctx.remaining:
+        listing += "; remaining in the tree: " + "; ".join(
+            f"{r.id} ({r.file}:{r.use.line} {r.function or '?'})" for r in ctx.remaining)
     what = "ambiguous" if found else "unknown"
     raise UsageError(f"{what} site {site_id!r}; sites of v{rev.number}: {listing}")
 
@@ -97,7 +134,9 @@ def find_patch(revision: Revision, text: str) -> Patch:
     return patch
 
 
-def patch_label(revision: Revision, number: int) -> str:
-    """'n/m' of patch NUMBER (the bare number when absent)."""
+def patch_label(revision: Revision, number: int | None) -> str:
+    """'n/m' of patch NUMBER ('tree' for a remaining tree use, which has no patch)."""
+    if number is None:
+        return "tree"
     patch = revision.patch(number)
     return patch.label if patch else str(number)

@@ -72,3 +72,40 @@ def test_link_by_hand_keeps_tags(tmp_path, cli_env):
     assert json.loads(res.stdout)[0]["requirement"] == "estimate-ok"
     res = run_cli(*base, "link", madvise_v1, env=cli_env)
     assert res.returncode == 2 and "at least two" in res.stderr
+
+
+def test_remaining_tree_sites_can_be_tagged_and_audited(tmp_path, cli_env):
+    from bs4 import BeautifulSoup
+
+    tree = DEMO_CACHE.parent / "tests" / "tree" / "corpus_tree"
+    state = tmp_path / "state.db"
+    base = ("--cache-dir", str(DEMO_CACHE), "--state", str(state))
+    res = run_cli(*base, "tree-audit", MIGRATE_V1, "--tree", str(tree), "--format", "json",
+                  env=cli_env)
+    assert res.returncode == 0, res.stderr
+    remaining = [r for r in json.loads(res.stdout)["rows"] if r["status"] == "remaining"]
+    assert remaining
+    target = remaining[0]
+    res = run_cli(*base, "tag", MIGRATE_V1, target["id"], "estimate-ok", "--note", "fine as is",
+                  "--tree", str(tree), env=cli_env)
+    assert res.returncode == 0, res.stderr
+    assert "tree" in res.stdout and "estimate-ok" in res.stdout
+    # Without --tree the id is not a site of the series: a clear error.
+    res = run_cli(*base, "tag", MIGRATE_V1, target["id"], "estimate-ok", env=cli_env)
+    assert res.returncode == 2 and "unknown site" in res.stderr
+    res = run_cli(*base, "audit", MIGRATE_V1, "--tree", str(tree), "--format", "json",
+                  env=cli_env)
+    audit = json.loads(res.stdout)
+    rows = {r["id"]: r for r in audit["remaining"]}
+    assert set(rows) == {r["id"] for r in remaining}
+    assert rows[target["id"]]["requirement"] == "estimate-ok"
+    assert rows[target["id"]]["note"] == "fine as is"
+    assert audit["summary"]["remaining"] == len(remaining)
+    assert "before the series" in audit["tree"]
+    html = run_cli(*base, "audit", MIGRATE_V1, "--tree", str(tree), "--format", "html",
+                   env=cli_env).stdout
+    soup = BeautifulSoup(html, "html.parser")
+    cell = soup.select_one(f"#tree-{target['id']}")
+    assert cell is not None and "fine as is" in cell.get_text()
+    md = run_cli(*base, "audit", MIGRATE_V1, "--tree", str(tree), env=cli_env).stdout
+    assert "## Remaining call sites" in md and target["id"] in md

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from reviewtui.analysis.callsite import CallSite
 from reviewtui.commands.common import add_command, add_thread_arguments, open_thread
 from reviewtui.errors import UsageError
 from reviewtui.session import (
+    add_tree_arguments,
     check_requirement,
     find_patch,
     find_site,
@@ -34,6 +36,7 @@ def register(subparsers) -> None:
         "series while the site is unchanged.",
     )
     add_thread_arguments(tag)
+    add_tree_arguments(tag)
     tag.add_argument("site", metavar="SITE_ID", help="site id (or a unique prefix), see 'sites'")
     tag.add_argument("requirement", metavar="REQUIREMENT",
                      help="fn-unsafe, fp-unsafe, estimate-ok, policy, not-sharing, ...")
@@ -42,6 +45,7 @@ def register(subparsers) -> None:
 
     untag = add_command(subparsers, "untag", "Remove the tag of a call site")
     add_thread_arguments(untag)
+    add_tree_arguments(untag)
     untag.add_argument("site", metavar="SITE_ID", help="site id (or a unique prefix)")
     untag.set_defaults(run=run_untag)
 
@@ -70,9 +74,12 @@ def run_tag(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         store.set_tag(ctx.family, ctx.revision.number, site, requirement, args.note,
                       _who(store))
-    label = patch_label(ctx.revision, site.patch)
-    print(f"{site.id} ({label} {site.file} {site.function or '?'}): {requirement}, "
-          f"verdict {verdict(site, requirement, ctx.catalogue)}")
+    if isinstance(site, CallSite):
+        label = patch_label(ctx.revision, site.patch)
+        outcome = f"verdict {verdict(site, requirement, ctx.catalogue)}"
+    else:  # a remaining tree use: the series does not change it, so there is no delta
+        label, outcome = "tree", "remaining in the tree"
+    print(f"{site.id} ({label} {site.file} {site.function or '?'}): {requirement}, {outcome}")
     return 0
 
 

@@ -91,9 +91,24 @@ class AuditRow:
 _ROW_FIELDS = {f.name for f in fields(AuditRow)}
 
 
+@dataclass(frozen=True)
+class RemainingRow:
+    """A use in the kernel tree of an API the series converts away from, and its tag."""
+
+    id: str
+    file: str
+    line: int
+    function: str
+    api: str
+    text: str
+    requirement: str = ""
+    note: str = ""
+    tagged_by: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class Audit:
-    """The audit of one revision of a series."""
+    """The audit of one revision of a series (plus, with a tree, the remaining call sites)."""
 
     series: str
     author: str
@@ -101,6 +116,8 @@ class Audit:
     revision: int
     rows: tuple[AuditRow, ...]
     catalogue: Catalogue
+    remaining: tuple[RemainingRow, ...] = ()
+    tree: str = ""  # the tree scanned and the state it was taken in, when one was given
 
     @property
     def summary(self) -> dict[str, object]:
@@ -114,6 +131,8 @@ class Audit:
             "untagged": sum(1 for row in self.rows if not row.requirement),
             "carried": sum(1 for row in self.rows
                            if row.tagged_on and row.tagged_on != f"v{self.revision}"),
+            "remaining": len(self.remaining),
+            "remaining_untagged": sum(1 for row in self.remaining if not row.requirement),
         }
 
 
@@ -195,6 +214,15 @@ def render_markdown(audit: Audit) -> str:
                  _md(r.requirement) or "-",
                  f"**{_md(r.verdict)}**", note, tagged, talk]
         out.append("| " + " | ".join(cells) + " |")
+    if audit.tree:
+        out += ["", "## Remaining call sites", "", _md(audit.tree), "",
+                "| site | file:line | function | use | API | requirement | note | tagged by |",
+                "|---|---|---|---|---|---|---|---|"]
+        for r in audit.remaining:
+            out.append("| " + " | ".join([
+                r.id, _md_code(f"{r.file}:{r.line}"), _md_code(r.function), _md_code(r.text),
+                _md(r.api), _md(r.requirement) or "-", _md(r.note), _md(r.tagged_by),
+            ]) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -213,6 +241,13 @@ def render_csv(audit: Audit) -> str:
     writer.writerow([title for _, title in COLUMNS])
     for row in audit.rows:
         writer.writerow([csv_cell(row.text(key)) for key, _ in COLUMNS])
+    for rem in audit.remaining:
+        # Remaining tree uses share the table: patch "remaining", the use as "removed".
+        cells = {"series": audit.series, "revision": str(audit.revision), "patch": "remaining",
+                 "site_id": rem.id, "file": f"{rem.file}:{rem.line}", "function": rem.function,
+                 "removed": rem.text, "old_api": rem.api, "requirement": rem.requirement,
+                 "note": rem.note, "tagged_by": rem.tagged_by}
+        writer.writerow([csv_cell(cells.get(key, "")) for key, _ in COLUMNS])
     return buf.getvalue()
 
 
@@ -233,6 +268,13 @@ def audit_json(audit: Audit) -> dict[str, object]:
         "revision": audit.revision,
         "summary": audit.summary,
         "rows": rows,
+        "tree": audit.tree or None,
+        "remaining": [
+            {"id": r.id, "file": r.file, "line": r.line, "function": r.function, "api": r.api,
+             "text": r.text, "requirement": r.requirement or None, "note": r.note or None,
+             "tagged_by": r.tagged_by or None}
+            for r in audit.remaining
+        ],
     }
 
 

@@ -106,6 +106,21 @@ def _row(r: AuditRow) -> str:
     return f'<tr class="{_class(r.verdict)}" id="site-{_e(site.id)}">{"".join(cells)}</tr>'
 
 
+def _remaining(audit: Audit) -> str:
+    if not audit.tree:
+        return ""
+    head = "".join(f'<th scope="col">{h}</th>' for h in (
+        "site", "file:line", "function", "use", "API", "requirement", "note", "tagged by"))
+    rows = "\n".join(
+        f'<tr id="tree-{_e(r.id)}"><td>{_e(r.id)}</td><td>{_code(f"{r.file}:{r.line}")}</td>'
+        f"<td>{_code(r.function)}</td><td>{_code(r.text)}</td><td>{_e(r.api)}</td>"
+        f"<td>{_e(r.requirement)}</td><td>{_e(r.note)}</td><td>{_e(r.tagged_by)}</td></tr>"
+        for r in audit.remaining)
+    return (f'<h2>Remaining call sites</h2>\n<p class="meta">{_e(audit.tree)}</p>\n'
+            f'<table class="audit remaining">\n<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{rows}\n</tbody>\n</table>\n")
+
+
 def render_html(audit: Audit) -> str:
     """A standalone, sortable HTML page of the audit."""
     s = audit.summary
@@ -138,7 +153,7 @@ def render_html(audit: Audit) -> str:
 {rows}
 </tbody>
 </table>
-<script>{_JS}</script>
+{_remaining(audit)}<script>{_JS}</script>
 </body>
 </html>
 """
