@@ -125,15 +125,17 @@ class Audit:
         counts = Counter(row.verdict for row in self.rows)
         order = [v for v in self.catalogue.verdicts if v in counts]
         order += sorted(v for v in counts if v not in order)
-        return {
+        counted = {
             "sites": len(self.rows),
             "by_verdict": {v: counts[v] for v in order},
             "untagged": sum(1 for row in self.rows if not row.requirement),
             "carried": sum(1 for row in self.rows
                            if row.tagged_on and row.tagged_on != f"v{self.revision}"),
-            "remaining": len(self.remaining),
-            "remaining_untagged": sum(1 for row in self.remaining if not row.requirement),
         }
+        if self.tree:
+            counted["remaining"] = len(self.remaining)
+            counted["remaining_untagged"] = sum(1 for r in self.remaining if not r.requirement)
+        return counted
 
 
 def build_audit(
@@ -262,20 +264,22 @@ def audit_json(audit: Audit) -> dict[str, object]:
                     tagged_by=row.tagged_by, tagged_on=row.tagged_on, previous=row.previous,
                     fn_mentions=row.fn_mentions, fp_mentions=row.fp_mentions)
         rows.append(item)
-    return {
+    out: dict[str, object] = {
         "series": {"subject": audit.series, "author": audit.author,
                    "msgid": audit.root_msgid, "link": lore_link(audit.root_msgid)},
         "revision": audit.revision,
         "summary": audit.summary,
         "rows": rows,
-        "tree": audit.tree or None,
-        "remaining": [
+    }
+    if audit.tree:
+        out["tree"] = audit.tree
+        out["remaining"] = [
             {"id": r.id, "file": r.file, "line": r.line, "function": r.function, "api": r.api,
              "text": r.text, "requirement": r.requirement or None, "note": r.note or None,
              "tagged_by": r.tagged_by or None}
             for r in audit.remaining
-        ],
-    }
+        ]
+    return out
 
 
 def render_json(audit: Audit) -> str:
