@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
 import urllib.parse
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -80,6 +81,21 @@ def lore_node(server: str, timeout: float = 30.0):
     return node
 
 
+@contextlib.contextmanager
+def _plain_errors(msgid: str, server: str) -> Iterator[None]:
+    """Turn liblore, HTTP and gzip failures into one FetchError line."""
+    import liblore
+
+    try:
+        yield
+    except liblore.RemoteError as exc:
+        raise _remote_error(exc, msgid, server) from exc
+    except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
+        raise FetchError(f"{server} sent a truncated or corrupt answer for {msgid}: {exc}") from exc
+    except liblore.LibloreError as exc:
+        raise FetchError(f"asking {server} for {msgid} failed: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class Fetched:
     """Raw messages of one thread as served, and the server's 'as of' time."""
@@ -111,19 +127,12 @@ def fetch_thread(
 ) -> Fetched:
     """Fetch the whole thread holding MSGID (cover, patches, follow-ups) from SERVER."""
     import b4
-    import liblore
 
     say = progress or (lambda _text: None)
     node = lore_node(server, timeout)
     say(f"Fetching thread {msgid} from {server}")
-    try:
+    with _plain_errors(msgid, server):
         data = node.get_mbox_by_msgid(msgid, nocache=True)
-    except liblore.RemoteError as exc:
-        raise _remote_error(exc, msgid, server) from exc
-    except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
-        raise FetchError(f"{server} sent a truncated or corrupt thread for {msgid}: {exc}") from exc
-    except liblore.LibloreError as exc:
-        raise FetchError(f"fetching {msgid} failed: {exc}") from exc
     say(f"Received {len(data):,} bytes; splitting")
     from liblore.utils import parse_message
 
@@ -151,19 +160,12 @@ def fetch_updates(
     timeout: float = 30.0,
 ) -> list[EmailMessage]:
     """Messages of MSGID's thread received since SINCE (liblore's rt: query)."""
-    import liblore
 
     say = progress or (lambda _text: None)
     node = lore_node(server, timeout)
     say(f"Asking {server} for messages since {since.isoformat(timespec='seconds')}")
-    try:
+    with _plain_errors(msgid, server):
         return node.get_thread_updates_since(msgid, since - timedelta(minutes=5))
-    except liblore.RemoteError as exc:
-        raise _remote_error(exc, msgid, server) from exc
-    except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
-        raise FetchError(f"{server} sent a truncated or corrupt answer for {msgid}: {exc}") from exc
-    except liblore.LibloreError as exc:
-        raise FetchError(f"update query for {msgid} failed: {exc}") from exc
 
 
 def read_mbox_file(path: str) -> bytes:
