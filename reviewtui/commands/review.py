@@ -1,13 +1,15 @@
-"""`reviewtui review`: open a series for review (prints the analysed series for now)."""
+"""`reviewtui review`: open a series in the review screen (or print it with --print)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from rich.console import Console
 from rich.markup import escape
 
 from reviewtui.commands.common import add_command, add_thread_arguments, open_thread
+from reviewtui.errors import ReviewtuiError, UsageError
 
 
 def register(subparsers) -> None:
@@ -15,11 +17,33 @@ def register(subparsers) -> None:
     parser = add_command(subparsers, "review", "Review a series: patches, call sites, discussion")
     add_thread_arguments(parser)
     parser.add_argument("--print", action="store_true", dest="print_only",
-                        help="print the analysed series instead of opening the review screen")
+                        help="print the analysed series instead of opening the review screen "
+                        "(also when stdout is not a terminal)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Open the review screen; print the series when asked or when not on a terminal."""
+    if args.print_only or not (sys.stdout.isatty() and sys.stdin.isatty()):
+        return print_series(args)
+    if not (getattr(args, "thread", None) or getattr(args, "mbox", None)):
+        raise UsageError("give a THREAD (message-id or lore URL) or --mbox FILE")
+    from reviewtui.tui.loader import start_loading
+
+    job = start_loading(args)  # loads while Textual is imported and the first frame drawn
+    from reviewtui.tui.app import make_app
+
+    app = make_app(args, job=job)
+    app.run()
+    if isinstance(app.load_error, ReviewtuiError):
+        raise app.load_error  # shown in the app; the exit code says it too
+    if app.load_error is not None:
+        print(f"reviewtui: error: {app.load_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_series(args: argparse.Namespace) -> int:
     """Print the series overview."""
     loaded = open_thread(args)
     console = Console(highlight=False)

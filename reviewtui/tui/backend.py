@@ -1,0 +1,306 @@
+"""The one module through which the TUI reaches the rest of reviewtui.
+
+`prepare()` does the slow part in a background thread: fetch the thread when it is not
+cached, parse it, extract call sites, analyse the discussion. `ReviewBackend` then owns the
+review store (SQLite objects belong to the thread that opened them, so it is opened on the
+UI thread) and answers everything the screens ask, writing each change at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from reviewtui import config
+from reviewtui.analysis.callsite import CallSite
+from reviewtui.analysis.discussion import Comment, Discussion, analyse_discussion
+from reviewtui.analysis.verdict import verdict as site_verdict
+from reviewtui.commands.common import thread_cache
+from reviewtui.config import Identity
+from reviewtui.model.thread import Message, Patch, Revision, Series
+from reviewtui.session import ReviewContext, review_context, reviewer_identity
+from reviewtui.store import PatchState, ReviewStore, SiteTag
+from reviewtui.tui.patch_lines import AnchorKey
+
+Progress = Callable[[str], None]
+_SIDES = {"old": "-", "new": "+"}
+TRAILER_KINDS = (("Acked-by:", "acked"), ("Reviewed-by:", "reviewed"), ("Tested-by:", "tested"))
+
+
+@dataclass
+class Prepared:
+    """Everything computed off the UI thread (the CLI's ReviewContext plus the discussion)."""
+
+    context: ReviewContext
+    discussion: Discussion
+
+
+def prepare(args: argparse.Namespace, progress: Progress) -> Prepared:
+    """Fetch (when not cached or --refresh), parse and analyse the thread ARGS name."""
+    thread = getattr(args, "thread", None)
+    if thread and not getattr(args, "mbox", None):
+        from reviewtui.lore.fetch import parse_thread_ref
+
+        ref = parse_thread_ref(thread)
+        cache = thread_cache(args)
+        refresh = getattr(args, "refresh", False)
+        if refresh or cache.find(ref.msgid) is None:
+            from reviewtui.lore.sync import fetch_into_cache, refresh_thread
+
+            server = config.server_url(getattr(args, "server", None) or ref.server)
+            step = refresh_thread if refresh else fetch_into_cache
+            if not refresh:
+                progress(f"{ref.msgid} is not cached: fetching it from {server}")
+            step(cache, ref, server, progress=progress, timeout=config.network_timeout())
+        # open_thread must not refresh again (it would print progress on our screen).
+        args = argparse.Namespace(**{**vars(args), "refresh": False})
+    progress("Parsing the thread and finding call sites")
+    context = review_context(args)
+    progress("Anchoring the discussion")
+    discussion = analyse_discussion(context.loaded.series, context.revision, context.sites)
+    return Prepared(context, discussion)
+
+
+def trailer_counts(trailers: Sequence[str]) -> dict[str, int]:
+    """How many Acked-by / Reviewed-by / Tested-by trailers TRAILERS hold."""
+    counts = {name: 0 for _, name in TRAILER_KINDS}
+    for trailer in trailers:
+        for prefix, name in TRAILER_KINDS:
+            if trailer.lower().startswith(prefix.lower()):
+                counts[name] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where an export went."""
+
+    directory: Path
+    files: tuple[Path, ...]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class ReviewBackend:
+    """One revision under review: its sites, tags, verdicts, discussion and patch states."""
+
+    def __init__(self, prepared: Prepared, store: ReviewStore) -> None:
+        context = prepared.context
+        self.prepared = prepared
+        self.store = store
+        self.series: Series = context.loaded.series
+        self.revision: Revision = context.revision
+        self.family = context.family
+        self.source = context.loaded.source
+        self.catalogue = context.catalogue
+        self.sites = context.sites
+        self.discussion = prepared.discussion
+        self._by_id = {site.id: site for site in self.sites}
+        self._by_patch: dict[int, list[CallSite]] = {}
+        for site in self.sites:
+            self._by_patch.setdefault(site.patch, []).append(site)
+        self._tags: dict[str, SiteTag] = store.tags_for(self.family, self.revision.number,
+                                                        self.sites)
+        subjects = [p.subject for p in self.revision.patches]
+        self._states: dict[str, PatchState] = store.patch_states(
+            self.family, self.revision.number, subjects)
+
+    @classmethod
+    def open(cls, prepared: Prepared, state: str | Path | None = None) -> ReviewBackend:
+        """Open the review store (on the calling thread) for PREPARED."""
+        return cls(prepared, ReviewStore.open(config.state_file(state)))
+
+    def close(self) -> None:
+        """Close the store (every write is already committed)."""
+        self.store.close()
+
+    # -- series and sites ---------------------------------------------------------------
+
+    @cached_property
+    def reviewer(self) -> Identity | None:
+        """Who reviews (asked only when first needed: git config runs a process)."""
+        return reviewer_identity(self.store)
+
+    @property
+    def who(self) -> str:
+        """The reviewer as recorded with each change."""
+        return self.reviewer.address if self.reviewer else ""
+
+    def patch(self, number: int) -> Patch | None:
+        """Patch NUMBER of the revision."""
+        return self.revision.patch(number)
+
+    def site(self, site_id: str) -> CallSite:
+        """The site with id SITE_ID."""
+        return self._by_id[site_id]
+
+    def sites_of(self, number: int) -> list[CallSite]:
+        """Sites of patch NUMBER in diff order."""
+        return self._by_patch.get(number, [])
+
+    def ordinal(self, site: CallSite) -> int:
+        """SITE's 1-based number within its patch."""
+        return self.sites_of(site.patch).index(site) + 1
+
+    def requirements(self) -> list[tuple[str, str]]:
+        """(tag, one-line meaning) of every requirement in the catalogue."""
+        return [(r.tag, r.meaning) for r in self.catalogue.requirements.values()]
+
+    def requirement_of(self, site_id: str) -> str | None:
+        """The site's requirement tag (carried over from an earlier revision too)."""
+        tag = self._tags.get(site_id)
+        return tag.requirement if tag is not None else None
+
+    def note_of(self, site_id: str) -> str:
+        """The site's note ('' when none)."""
+        tag = self._tags.get(site_id)
+        return tag.note if tag is not None else ""
+
+    def tag_of(self, site_id: str) -> SiteTag | None:
+        """The stored tag record of a site."""
+        return self._tags.get(site_id)
+
+    def verdict_of(self, site_id: str) -> str:
+        """Requirement x delta for the site."""
+        return site_verdict(self._by_id[site_id], self.requirement_of(site_id), self.catalogue)
+
+    def verdict_meaning(self, verdict: str) -> str:
+        """One line saying what VERDICT means."""
+        return self.catalogue.verdicts.get(verdict, "")
+
+    # -- writes (each one committed before it returns) ---------------------------------------
+
+    def set_requirement(self, site_id: str, requirement: str | None) -> None:
+        """Tag the site (None: untag)."""
+        site = self._by_id[site_id]
+        rev = self.revision.number
+        if requirement:
+            self._tags[site_id] = self.store.set_tag(self.family, rev, site, requirement,
+                                                     self.note_of(site_id), self.who)
+        else:
+            self.store.clear_tag(self.family, rev, site_id)
+            self._tags.update(self.store.tags_for(self.family, rev, [site]))
+
+    def set_note(self, site_id: str, note: str) -> None:
+        """Replace the note of a tagged site (ValueError when it has no requirement yet)."""
+        requirement = self.requirement_of(site_id)
+        if requirement is None:
+            raise ValueError("tag the site first (t): a note belongs to its requirement")
+        site = self._by_id[site_id]
+        self._tags[site_id] = self.store.set_tag(self.family, self.revision.number, site,
+                                                 requirement, note, self.who)
+
+    def patch_state(self, number: int) -> PatchState:
+        """Review state of patch NUMBER."""
+        patch = self.revision.patch(number)
+        if patch is None:
+            return PatchState("", self.revision.number)
+        return self._states.get(patch.subject) or PatchState(patch.subject, self.revision.number)
+
+    def set_patch_state(self, number: int, state: str | None = None,
+                        queued: bool | None = None) -> PatchState:
+        """Set reviewed/skip/unreviewed and/or the queued Reviewed-by of patch NUMBER."""
+        patch = self.revision.patch(number)
+        if patch is None:
+            raise ValueError("the cover letter has no review state")
+        result = self.store.set_patch_state(self.family, self.revision.number, patch.subject,
+                                            state, queued=queued, who=self.who)
+        self._states[patch.subject] = result
+        return result
+
+    # -- discussion ----------------------------------------------------------------------
+
+    def comments_of_patch(self, number: int) -> list[Comment]:
+        """Comments anchored to patch NUMBER (0: cover letter), oldest first."""
+        return self.discussion.comments_for_patch(number)
+
+    def comments_of_site(self, site_id: str) -> list[Comment]:
+        """Comments on one call site."""
+        return self.discussion.comments_for_site(site_id)
+
+    def comment_counts(self, number: int) -> dict[AnchorKey, int]:
+        """Comments per (file, side, line) of patch NUMBER, for the diff gutter."""
+        counts: dict[AnchorKey, int] = {}
+        for comment in self.comments_of_patch(number):
+            anchor = comment.anchor
+            if anchor and anchor.file and anchor.line is not None and anchor.side in _SIDES:
+                key = (anchor.file, _SIDES[anchor.side], anchor.line)
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def thread_messages(self, number: int) -> list[Message]:
+        """Replies below patch NUMBER (0: cover letter) in thread order (depth first)."""
+        if number == 0:
+            replies = self.revision.cover_replies
+            root = self.revision.cover.msgid if self.revision.cover else None
+        else:
+            patch = self.revision.patch(number)
+            replies = patch.replies if patch else []
+            root = patch.msgid if patch else None
+        return thread_order(replies, root)
+
+    def message_depth(self, msg: Message) -> int:
+        """Depth of MSG under its patch (a direct reply is 0)."""
+        return max(0, len(msg.parents) - 1)
+
+    def trailer_counts(self, number: int) -> dict[str, int]:
+        """Acked/Reviewed/Tested-by counts given to patch NUMBER in follow-ups."""
+        patch = self.revision.patch(number)
+        if patch is None:
+            return trailer_counts(self.revision.cover_trailers)
+        return trailer_counts(patch.followup_trailers)
+
+    # -- exports -------------------------------------------------------------------------
+
+    def export(self, directory: str | Path) -> ExportResult:
+        """Write the audit table (md, csv, json, html) and the queued Reviewed-by replies."""
+        from reviewtui.export.audit import build_audit, render, write_audit
+        from reviewtui.export.replies import SiteNote, build_replies, write_eml_dir
+
+        directory = Path(directory)
+        files: list[Path] = []
+        warnings: list[str] = []
+        audit = build_audit(self.series, self.revision, self.sites, self._tags, self.catalogue,
+                            self.discussion)
+        for fmt in ("md", "csv", "json", "html"):
+            files.append(write_audit(render(audit, fmt), directory / f"audit.{fmt}"))
+        wanted = [p.number for p in self.revision.patches
+                  if self.patch_state(p.number).wants_reply]
+        if wanted and self.reviewer is None:
+            warnings.append("no reviewer identity (git config user.name / user.email): "
+                            "Reviewed-by replies not written")
+        elif wanted:
+            notes = [SiteNote(site, self.note_of(site.id)) for site in self.sites
+                     if self.note_of(site.id)]
+            built = build_replies(self.revision, wanted, self.reviewer, notes=notes)
+            files.extend(write_eml_dir(built, directory / "replies"))
+        else:
+            warnings.append("no patch is queued (r) or marked reviewed (d): no replies written")
+        return ExportResult(directory, tuple(files), tuple(warnings))
+
+
+def thread_order(messages: Sequence[Message], root: str | None) -> list[Message]:
+    """MESSAGES depth first under ROOT, siblings oldest first (orphans at the end)."""
+    known = {m.msgid for m in messages}
+    children: dict[str | None, list[Message]] = {}
+    for msg in messages:
+        parent = msg.parents[0] if msg.parents else None
+        if parent not in known:
+            parent = root
+        children.setdefault(parent, []).append(msg)
+    out: list[Message] = []
+    seen: set[str] = set()
+
+    def walk(parent: str | None) -> None:
+        for msg in children.get(parent, []):
+            if msg.msgid not in seen:
+                seen.add(msg.msgid)
+                out.append(msg)
+                walk(msg.msgid)
+
+    walk(root)
+    out.extend(m for m in messages if m.msgid not in seen)
+    return out
+

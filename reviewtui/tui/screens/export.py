@@ -1,0 +1,82 @@
+"""`w`: confirm where to write the audit table and the Reviewed-by replies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from reviewtui.tui.safe_text import clean_line
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    """Answers the directory to write into, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, directory: Path, queued: list[str]) -> None:
+        super().__init__()
+        self.directory = directory
+        self.queued = queued
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export", classes="dialog"):
+            yield Static(Text("Export", style="bold"), classes="dialog-title")
+            what = Text("The audit table (audit.md, .csv, .json, .html) and ", end="")
+            if self.queued:
+                what.append(f"Reviewed-by replies for {', '.join(self.queued)} (replies/*.eml)")
+            else:
+                what.append("no reply: no patch is queued (r) or marked reviewed (d)", "dim")
+            yield Static(what)
+            yield Static(Text("Directory:", style="bold"))
+            yield Input(clean_line(str(self.directory)), id="export-dir")
+            yield Static(Text("enter write · esc cancel · nothing is sent", style="dim"),
+                         classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-dir", Input).focus()
+
+    @on(Input.Submitted, "#export-dir")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self.dismiss(Path(value).expanduser() if value else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportDone(ModalScreen[None]):
+    """Says where the files went (a toast would cut the list short)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(self, directory: Path, files: list[str], warnings: list[str]) -> None:
+        super().__init__()
+        self.directory = directory
+        self.files = files
+        self.warnings = warnings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-done", classes="dialog"):
+            yield Static(Text("Exported", style="bold"), classes="dialog-title")
+            body = Text(f"Wrote {len(self.files)} files to ", end="")
+            body.append(clean_line(str(self.directory)), "bold")
+            body.append(":\n")
+            for name in self.files:
+                body.append(f"  {clean_line(name)}\n")
+            for warning in self.warnings:
+                body.append(f"\n{clean_line(warning)}", "yellow")
+            yield Static(body, id="export-files")
+            yield Static(Text("Nothing was sent. enter or esc closes.", style="dim"),
+                         classes="dialog-help")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,46 @@
+"""Edit the free-text note of a call site."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+from reviewtui.tui.safe_text import clean
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """Answers the edited note (ctrl+s), or None when cancelled (escape)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save note"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, note: str, where: str) -> None:
+        super().__init__()
+        self.note = note
+        self.where = where
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-editor", classes="dialog"):
+            yield Static(Text("Note on this site", style="bold"), classes="dialog-title")
+            yield Static(Text(clean(self.where), style="dim"), classes="dialog-subtitle")
+            yield TextArea(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Static(Text("ctrl+s save · esc cancel", style="dim"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        area = self.query_one("#note-text", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#note-text", TextArea).text.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,433 @@
+"""The review screen: series and sites | patch with diff | discussion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+
+from reviewtui.errors import ReviewtuiError
+from reviewtui.tui import views
+from reviewtui.tui.backend import ReviewBackend
+from reviewtui.tui.safe_text import clean_line
+from reviewtui.tui.screens.export import ExportDone, ExportScreen
+from reviewtui.tui.screens.note_editor import NoteEditor
+from reviewtui.tui.screens.search import SearchScreen
+from reviewtui.tui.screens.summary import SummaryScreen
+from reviewtui.tui.screens.tag_picker import CLEAR, TagChoice, TagPicker
+from reviewtui.tui.screens.thread_view import ThreadScreen
+from reviewtui.tui.search import SearchHit, search_revision
+from reviewtui.tui.widgets.discussion import DiscussionPane
+from reviewtui.tui.widgets.patch_view import PatchView
+from reviewtui.tui.widgets.series_list import SeriesList
+from reviewtui.tui.widgets.site_list import SiteList
+
+
+class ReviewScreen(Screen[None]):
+    """Everything about one revision; every change goes to the store at once."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("right_square_bracket,n", "next_patch", "Next patch", key_display="]",
+                tooltip="Next patch of the series"),
+        Binding("left_square_bracket,p", "prev_patch", "Prev patch", key_display="[",
+                tooltip="Previous patch (the cover letter comes first)"),
+        Binding("full_stop", "next_site", "Next site", key_display=".",
+                tooltip="Next call site, into the next patch if needed"),
+        Binding("comma", "prev_site", "Prev site", key_display=",",
+                tooltip="Previous call site, into the previous patch if needed"),
+        Binding("u", "next_untagged", "Untagged", tooltip="Next call site without a requirement"),
+        Binding("j", "diff('cursor_down')", "Line down", show=False,
+                tooltip="Move the diff cursor down (also down arrow)"),
+        Binding("k", "diff('cursor_up')", "Line up", show=False,
+                tooltip="Move the diff cursor up (also up arrow)"),
+        Binding("t", "tag", "Tag", tooltip="Tag the site: pick its requirement from the catalogue"),
+        Binding("e", "note", "Note", tooltip="Edit the note of the (tagged) site"),
+        Binding("d", "toggle_state('reviewed')", "Reviewed",
+                tooltip="Mark the patch reviewed (again: unreviewed)"),
+        Binding("x", "toggle_state('skip')", "Skip", tooltip="Mark the patch skipped (again: unset)"),
+        Binding("r", "queue_reply", "Reviewed-by",
+                tooltip="Queue a Reviewed-by reply for the patch (again: unqueue)"),
+        Binding("f", "toggle_thread", "Site/thread",
+                tooltip="Discussion: this site (or hunk) first, or the patch's whole thread"),
+        Binding("T", "thread_view", "Thread", key_display="T",
+                tooltip="The whole thread as a mutt-like index; open any message in full"),
+        Binding("s", "summary", "Summary",
+                tooltip="Series summary: every site with its verdict; jump to one"),
+        Binding("slash", "search", "Search", key_display="/",
+                tooltip="Search the diffs, commit messages and discussion"),
+        Binding("w", "export", "Export",
+                tooltip="Write the audit table and the queued Reviewed-by replies"),
+        Binding("J", "discussion(5)", "Discussion down", show=False,
+                tooltip="Scroll the discussion down"),
+        Binding("K", "discussion(-5)", "Discussion up", show=False,
+                tooltip="Scroll the discussion up"),
+    ]
+
+    # var, not reactive: the panes redraw themselves; a screen-wide repaint per key is slow.
+    number: var[int] = var(-1, init=False)
+    site_id: var[str | None] = var(None, init=False)
+    whole_thread: var[bool] = var(False, init=False)
+    search_text: var[str] = var("", init=False)
+
+    def __init__(self, backend: ReviewBackend) -> None:
+        super().__init__()
+        self.backend = backend
+        self.numbers = views.numbers(backend)
+        self._discussion_key: tuple | None = None
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(views.title_text(self.backend), id="title-bar")
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield Static(Text(" Series", style="bold"), classes="pane-title")
+                yield SeriesList(id="series")
+                yield Static(Text(" Call sites", style="bold"), classes="pane-title")
+                yield SiteList(id="sites")
+                yield Static(id="site-detail")
+            yield PatchView(id="patch")
+            yield DiscussionPane(id="discussion")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        series = self.query_one(SeriesList)
+        series.set_items([views.series_item(self.backend, n) for n in self.numbers])
+        first = next((n for n in self.numbers if n > 0), self.numbers[0] if self.numbers else 0)
+        self.number = first
+        self.query_one(PatchView).focus()
+
+    # -- what is on display --------------------------------------------------------------
+
+    def watch_number(self, number: int) -> None:
+        backend = self.backend
+        view = self.query_one(PatchView)
+        sites = backend.sites_of(number)
+        self.query_one(SeriesList).select_number(number)
+        self.query_one(SiteList).set_items(views.site_items(backend, number))
+        view.show(views.patch_lines(backend, number), views.site_marks(backend, number))
+        view.set_query(self.search_text)
+        first = view.line_of_site(sites[0].id) if sites else None
+        if first is not None:
+            view.move_to(first, center=True)
+        self._follow_cursor()
+
+    def watch_site_id(self, site_id: str | None) -> None:
+        self.query_one(SiteList).select_site(site_id)
+        self.query_one("#site-detail", Static).update(views.site_detail(self.backend, site_id),
+                                                      layout=False)
+        self._refresh_discussion()
+
+    def watch_whole_thread(self) -> None:
+        self._refresh_discussion()
+
+    def watch_search_text(self, text: str) -> None:
+        self.query_one(PatchView).set_query(text)
+        self._refresh_discussion(force=True)
+
+    def _refresh_discussion(self, force: bool = False) -> None:
+        view = self.query_one(PatchView)
+        line = view.current
+        hunk = (line.file_index, line.hunk_index) if line is not None else None
+        key = (self.number, self.site_id, None if self.site_id else hunk, self.whole_thread)
+        if key == self._discussion_key and not force:
+            return
+        self._discussion_key = key
+        content = views.discussion_content(self.backend, self.number, self.site_id, line,
+                                           self.whole_thread)
+        self.query_one(DiscussionPane).show(content, self.search_text)
+
+    def _follow_cursor(self) -> None:
+        """The current site: the one under the cursor, else the nearest in the same hunk."""
+        self.site_id = self.query_one(PatchView).nearest_site()
+        self._refresh_discussion()
+
+    @on(PatchView.CursorMoved)
+    def _cursor_moved(self, event: PatchView.CursorMoved) -> None:
+        event.stop()
+        self._follow_cursor()
+
+    @on(OptionList.OptionHighlighted, "#series")
+    def _series_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        series = self.query_one(SeriesList)
+        # Only a move the user made (not our own select_number echoing back, maybe late).
+        if series.has_focus and event.option_index == series.highlighted:
+            self.number = series.numbers[event.option_index]
+
+    @on(OptionList.OptionSelected, "#series")
+    def _series_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.number = self.query_one(SeriesList).numbers[event.option_index]
+        self.query_one(PatchView).focus()
+
+    @on(OptionList.OptionHighlighted, "#sites")
+    def _site_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        sites = self.query_one(SiteList)
+        if sites.has_focus and event.option_index == sites.highlighted and sites.site_ids:
+            self.goto_site(sites.site_ids[event.option_index])
+
+    @on(OptionList.OptionSelected, "#sites")
+    def _site_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        sites = self.query_one(SiteList)
+        if sites.site_ids:
+            self.goto_site(sites.site_ids[event.option_index])
+            self.query_one(PatchView).focus()
+
+    # -- navigation ----------------------------------------------------------------------
+
+    def goto_site(self, site_id: str) -> None:
+        """Show SITE_ID's patch with the cursor on the site."""
+        site = self.backend.site(site_id)
+        if self.number != site.patch:
+            self.number = site.patch
+        view = self.query_one(PatchView)
+        line = view.line_of_site(site_id)
+        if line is not None:
+            view.move_to(line, center=True)
+        self.site_id = site_id
+
+    def _step_patch(self, step: int) -> None:
+        if self.number in self.numbers:
+            index = self.numbers.index(self.number) + step
+            if 0 <= index < len(self.numbers):
+                self.number = self.numbers[index]
+                return
+        self.notify("no more patches" if step > 0 else "this is the first entry", timeout=2)
+
+    def action_next_patch(self) -> None:
+        self._step_patch(1)
+
+    def action_prev_patch(self) -> None:
+        self._step_patch(-1)
+
+    def _ordered_sites(self) -> list[str]:
+        return [s.id for s in self.backend.sites]
+
+    def _site_position(self) -> float:
+        """Where the cursor is in series site order (halfway between sites when off one)."""
+        ids = self._ordered_sites()
+        if self.site_id in ids:
+            return float(ids.index(self.site_id))
+        before = [i for i, s in enumerate(self.backend.sites) if s.patch < self.number]
+        return (before[-1] + 0.5) if before else -0.5
+
+    def action_next_site(self) -> None:
+        ids = self._ordered_sites()
+        position = self._site_position()
+        target = next((i for i in range(len(ids)) if i > position), None)
+        if target is None:
+            self.notify("no call site after this one", timeout=2)
+        else:
+            self.goto_site(ids[target])
+
+    def action_prev_site(self) -> None:
+        ids = self._ordered_sites()
+        position = self._site_position()
+        target = next((i for i in reversed(range(len(ids))) if i < position), None)
+        if target is None:
+            self.notify("no call site before this one", timeout=2)
+        else:
+            self.goto_site(ids[target])
+
+    def action_next_untagged(self) -> None:
+        ids = self._ordered_sites()
+        if not ids:
+            self.notify("this series changes no call site", timeout=3)
+            return
+        position = self._site_position()
+        start = int(position) + 1 if position >= 0 else 0
+        order = ids[start:] + ids[:start]
+        target = next((s for s in order if self.backend.requirement_of(s) is None), None)
+        if target is None:
+            self.notify("every call site is tagged", timeout=3)
+        else:
+            self.goto_site(target)
+
+    def action_diff(self, action: str) -> None:
+        getattr(self.query_one(PatchView), f"action_{action}")()
+
+    def action_discussion(self, lines: int) -> None:
+        self.query_one(DiscussionPane).scroll_by_lines(lines)
+
+    def action_toggle_thread(self) -> None:
+        self.whole_thread = not self.whole_thread
+
+    # -- changes (written to the store at once) ---------------------------------------------
+
+    def _where(self, site_id: str) -> str:
+        site = self.backend.site(site_id)
+        patch = self.backend.revision.patch(site.patch)
+        return (f"{patch.label if patch else site.patch} #{self.backend.ordinal(site)} "
+                f"{site.function or site.file}: {site.removed or '—'} → {site.added or '—'}\n"
+                f"{views.change_summary(site)}")
+
+    def _need_site(self) -> str | None:
+        if self.site_id is None:
+            self.notify("no call site under the cursor ( . moves to the next one)",
+                        severity="warning", timeout=3)
+        return self.site_id
+
+    def _redraw_site(self, site_id: str) -> None:
+        site = self.backend.site(site_id)
+        self.query_one(SiteList).update_item(views.site_item(self.backend, site_id))
+        self.query_one(PatchView).set_marks(views.site_marks(self.backend, site.patch))
+        self.query_one(SeriesList).update_item(views.series_item(self.backend, site.patch))
+        self.query_one("#site-detail", Static).update(views.site_detail(self.backend, site_id),
+                                                      layout=False)
+        self.query_one("#title-bar", Static).update(views.title_text(self.backend), layout=False)
+
+    def _failed(self, exc: Exception) -> None:
+        self.notify(clean_line(str(exc)), title="not saved", severity="error", markup=False,
+                    timeout=8)
+
+    def action_tag(self) -> None:
+        site_id = self._need_site()
+        if site_id is None:
+            return
+        choices = [TagChoice(tag, meaning) for tag, meaning in self.backend.requirements()]
+
+        def chosen(tag: str | None) -> None:
+            if tag is None:
+                return
+            try:
+                self.backend.set_requirement(site_id, tag if tag != CLEAR else None)
+            except (ReviewtuiError, ValueError) as exc:
+                self._failed(exc)
+                return
+            self._redraw_site(site_id)
+            verdict = self.backend.verdict_of(site_id)
+            self.notify(f"#{self.backend.ordinal(self.backend.site(site_id))}: "
+                        f"{tag or 'untagged'} → {verdict}", markup=False, timeout=3)
+
+        self.app.push_screen(TagPicker(choices, self.backend.requirement_of(site_id),
+                                       self._where(site_id)), chosen)
+
+    def action_note(self) -> None:
+        site_id = self._need_site()
+        if site_id is None:
+            return
+        if self.backend.requirement_of(site_id) is None:
+            self.notify("tag the site first (t): a note belongs to its requirement",
+                        severity="warning", timeout=4)
+            return
+
+        def edited(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                self.backend.set_note(site_id, note)
+            except (ReviewtuiError, ValueError) as exc:
+                self._failed(exc)
+                return
+            self._redraw_site(site_id)
+            self.notify("note saved", timeout=2)
+
+        self.app.push_screen(NoteEditor(self.backend.note_of(site_id), self._where(site_id)),
+                             edited)
+
+    def _need_patch(self) -> bool:
+        if self.number <= 0:
+            self.notify("the cover letter has no review state: pick a patch", severity="warning",
+                        timeout=3)
+            return False
+        return True
+
+    def action_toggle_state(self, state: str) -> None:
+        if not self._need_patch():
+            return
+        current = self.backend.patch_state(self.number).state
+        new = "unreviewed" if current == state else state
+        try:
+            self.backend.set_patch_state(self.number, new)
+        except (ReviewtuiError, ValueError) as exc:
+            self._failed(exc)
+            return
+        self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
+        self.notify(f"{views.label(self.backend, self.number)}: {new}", timeout=2)
+
+    def action_queue_reply(self) -> None:
+        if not self._need_patch():
+            return
+        queued = not self.backend.patch_state(self.number).queued
+        try:
+            self.backend.set_patch_state(self.number, queued=queued)
+        except (ReviewtuiError, ValueError) as exc:
+            self._failed(exc)
+            return
+        self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
+        who = self.backend.who or "(no reviewer identity: set git config user.name/user.email)"
+        text = (f"Reviewed-by: {who} queued for {views.label(self.backend, self.number)} "
+                "(w writes it)" if queued else "Reviewed-by no longer queued")
+        self.notify(clean_line(text), markup=False, timeout=4)
+
+    # -- other screens -------------------------------------------------------------------
+
+    def action_thread_view(self) -> None:
+        comments = (self.backend.comments_of_site(self.site_id) if self.site_id else [])
+        start = comments[0].msgid if comments else None
+        if start is None:
+            patch = self.backend.revision.patch(self.number)
+            cover = self.backend.revision.cover
+            start = patch.msgid if patch else (cover.msgid if cover else None)
+        self.app.push_screen(ThreadScreen(self.backend.series, start))
+
+    def action_summary(self) -> None:
+        rows = views.summary_rows(self.backend)
+        title = f"Series summary: {self.backend.revision.subject} v{self.backend.revision.number}"
+
+        def jump(site_id: str | None) -> None:
+            if site_id:
+                self.goto_site(site_id)
+
+        self.app.push_screen(SummaryScreen(title, rows, self.site_id), jump)
+
+    def action_search(self) -> None:
+        def found(answer: tuple[str, SearchHit | None] | None) -> None:
+            if answer is None:
+                return
+            query, hit = answer
+            self.search_text = query
+            if hit is None:
+                return
+            self.number = hit.patch
+            if hit.where == "diff" and hit.line is not None:
+                self.query_one(PatchView).move_to(hit.line, center=True)
+            else:
+                self.whole_thread = True
+                self._refresh_discussion(force=True)
+
+        self.app.push_screen(
+            SearchScreen(lambda q: search_revision(self.backend.revision, q),
+                         lambda n: views.label(self.backend, n), self.search_text),
+            found,
+        )
+
+    def action_export(self) -> None:
+        queued = [p.label for p in self.backend.revision.patches
+                  if self.backend.patch_state(p.number).wants_reply]
+        default = Path.cwd() / "reviewtui-export" / f"v{self.backend.revision.number}"
+
+        def write(directory: Path | None) -> None:
+            if directory is None:
+                return
+            try:
+                result = self.backend.export(directory)
+            except (ReviewtuiError, OSError) as exc:
+                self.notify(clean_line(str(exc)), title="export failed", severity="error",
+                            markup=False, timeout=10)
+                return
+            names = [str(p.relative_to(result.directory)) for p in result.files]
+            self.app.push_screen(ExportDone(result.directory, names, list(result.warnings)))
+
+        self.app.push_screen(ExportScreen(default, queued), write)

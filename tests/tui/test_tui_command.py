@@ -1,0 +1,32 @@
+"""`reviewtui review` without a terminal: it prints the analysed series instead."""
+
+from __future__ import annotations
+
+try:
+    from support.cli import DEMO_CACHE, MIGRATE_V1, run_cli
+except ImportError:
+    from tests.support.cli import DEMO_CACHE, MIGRATE_V1, run_cli
+
+
+def test_print_option_prints_the_series(tmp_path, cli_env):
+    result = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"),
+                     "review", "--print", MIGRATE_V1, env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "mm: migrate: more folio conversion v1 by Kefeng Wang" in result.stdout
+    assert "2/4 mm: migrate: convert numamigrate_isolate_page()" in result.stdout
+    assert "mm/migrate.c (3 hunks); 3 replies; 0 trailers" in result.stdout
+
+
+def test_output_to_a_pipe_prints_too(tmp_path, cli_env):
+    """Not a terminal (here: pipes): no TUI, the same printout as --print."""
+    args = ("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"), "review")
+    piped = run_cli(*args, MIGRATE_V1, env=cli_env)
+    printed = run_cli(*args, "--print", MIGRATE_V1, env=cli_env)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == printed.stdout and "4/4" in piped.stdout
+
+
+def test_review_without_a_thread_is_a_usage_error(tmp_path, cli_env):
+    result = run_cli("--cache-dir", str(DEMO_CACHE), "review", env=cli_env)
+    assert result.returncode == 2
+    assert "give a THREAD" in result.stderr and "Traceback" not in result.stderr

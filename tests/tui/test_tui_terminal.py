@@ -1,0 +1,135 @@
+"""End to end in a real terminal: `reviewtui review` inside tmux, driven by keys, read back."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+try:
+    from support.cli import DEMO_CACHE, MIGRATE_V1
+except ImportError:
+    from tests.support.cli import DEMO_CACHE, MIGRATE_V1
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Tmux:
+    """One tmux server of our own (its own socket, our environment) running one command."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size=(200, 50)) -> None:
+        self.socket = f"reviewtui-test-{uuid.uuid4().hex[:8]}"
+        self.env = env
+        # The shell line prints the exit status and keeps the pane for us to read it.
+        line = f"{shlex.join(command)}; echo REVIEWTUI-EXIT=$?; sleep 60"
+        self.tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), line)
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+                                env=self.env, capture_output=True, text=True, timeout=20,
+                                check=True)
+        return result.stdout
+
+    def screen(self) -> str:
+        """The visible pane as text."""
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        """Poll the pane until TEXT shows; the pane's text."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not show within {timeout}s; screen:\n{shown}")
+            time.sleep(0.05)
+
+    def keys(self, *keys: str) -> None:
+        """Type KEYS (tmux key names, or literal text with -l semantics for single chars)."""
+        for key in keys:
+            self.tmux("send-keys", "-t", "t", key)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], env=self.env,
+                       capture_output=True, timeout=20, check=False)
+
+
+def reviewtui(*args: str) -> list[str]:
+    return [sys.executable, "-m", "reviewtui.cli", *args]
+
+
+def test_review_demo_thread_in_tmux(tmp_path, cli_env):
+    """First frame, ] to 2/4, t 1 to tag its site, q; the tag is in the state file."""
+    state = tmp_path / "state.sqlite3"
+    term = Tmux(reviewtui("--cache-dir", str(DEMO_CACHE), "--state", str(state), "review",
+                          MIGRATE_V1), cli_env)
+    try:
+        first = term.wait_for("4 patches · 3 sites · 3 untagged")
+        assert "[PATCH 1/4] mm: migrate: use a folio in add_page_for_migration()" in first
+        assert "Discussion of 1/4" in first
+        term.keys("]")
+        shown = term.wait_for("Discussion of 2/4")
+        assert "numamigrate_isolate_page" in shown
+        assert "I don't know if this is the right logic." in shown  # Matthew Wilcox, anchored
+        term.keys("t")
+        assert "fn-unsafe" in term.wait_for("Requirement of this site")
+        term.keys("1")
+        shown = term.wait_for("2 untagged")  # the title bar counts it at once
+        assert "risk" in shown
+        term.keys("q")
+        shown = term.wait_for("REVIEWTUI-EXIT=", timeout=10)
+        assert "REVIEWTUI-EXIT=0" in shown and "Traceback" not in shown
+    finally:
+        term.kill()
+    with sqlite3.connect(state) as db:
+        rows = db.execute("SELECT requirement FROM site_tag").fetchall()
+    assert rows == [("fn-unsafe",)]
+
+
+def test_quit_during_a_hanging_fetch_in_tmux(tmp_path, cli_env):
+    """An uncached thread from a server that never answers: q exits at once, cleanly."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    server = f"http://127.0.0.1:{sock.getsockname()[1]}/all"
+    term = Tmux(reviewtui("--cache-dir", str(tmp_path / "cache"), "--state",
+                          str(tmp_path / "state.sqlite3"), "--server", server, "review",
+                          MIGRATE_V1), {**cli_env, "REVIEWTUI_TIMEOUT": "60"})
+    try:
+        term.wait_for("Fetching thread")
+        start = time.monotonic()
+        term.keys("q")
+        shown = term.wait_for("REVIEWTUI-EXIT=", timeout=10)
+        assert time.monotonic() - start < 3
+        assert "REVIEWTUI-EXIT=0" in shown and "Traceback" not in shown
+    finally:
+        term.kill()
+        sock.close()
+
+
+def test_fetch_failure_shows_then_exits_with_its_code_in_tmux(tmp_path, cli_env):
+    """Nobody listens on the server's port: the screen says so, q exits with the fetch code."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # bound, not listening: refused, and nobody else takes it
+    server = f"http://127.0.0.1:{sock.getsockname()[1]}/all"
+    term = Tmux(reviewtui("--cache-dir", str(tmp_path / "cache"), "--state",
+                          str(tmp_path / "state.sqlite3"), "--server", server, "review",
+                          MIGRATE_V1), cli_env)
+    try:
+        shown = term.wait_for("press q to quit")
+        assert f"cannot reach {server}" in shown and "Traceback" not in shown
+        term.keys("q")
+        shown = term.wait_for("REVIEWTUI-EXIT=", timeout=10)
+        assert "REVIEWTUI-EXIT=3" in shown  # FetchError's exit code, as the CLI gives it
+        assert f"reviewtui: error: cannot reach {server}" in shown
+    finally:
+        term.kill()
+        sock.close()
