@@ -25,8 +25,24 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every subcommand registered."""
+_VALUE_OPTIONS = {"--cache-dir", "--server", "--state", "--catalogue"}
+
+
+def chosen_command(argv: list[str]) -> str | None:
+    """The subcommand ARGV names (module name), if any; others need not be imported."""
+    previous = ""
+    for token in argv:
+        name = token.replace("-", "_")
+        if name in COMMANDS and previous not in _VALUE_OPTIONS:
+            return name
+        if token == "--":
+            return None
+        previous = token
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered (or just ONLY, for speed)."""
     parser = argparse.ArgumentParser(
         prog="reviewtui",
         description="Review Linux-kernel patch series from lore: call-site sharing semantics "
@@ -36,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
     add_global_options(parser, suppress=False)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"reviewtui.commands.{name}").register(subparsers)
     return parser
 
@@ -47,7 +63,8 @@ def _one_line(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(chosen_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()

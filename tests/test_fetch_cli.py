@@ -250,3 +250,12 @@ def test_fetch_finds_other_revisions(tmp_path, cli_env, pi_server):
     res = run_cli("--cache-dir", str(cache), "review", "--print", MIGRATE_V1, "--revision", "2",
                   env=cli_env)
     assert res.returncode == 0 and "8/8" in res.stdout
+
+
+def test_only_the_chosen_command_is_loaded():
+    from reviewtui.cli import chosen_command
+
+    assert chosen_command(["--cache-dir", "cache", "review", "x"]) == "review"
+    assert chosen_command(["--state", "tag", "sites", "x"]) == "sites"  # a file named "tag"
+    assert chosen_command(["tree-audit", "x", "--tree", "."]) == "tree_audit"
+    assert chosen_command(["--help"]) is None
