@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import email.header
 import email.utils
 import logging
 from datetime import datetime
@@ -49,10 +50,18 @@ def _short(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:160] or type(exc).__name__
 
 
-def _addresses(value: str | None) -> list[str]:
-    if not value:
+def _addresses(msg: EmailMessage, name: str) -> list[str]:
+    """Addresses of header NAME, read raw: the policy's parsed headers cost most of a load."""
+    values = [value for key, value in msg.raw_items() if key.lower() == name]
+    if not values:
         return []
-    pairs = email.utils.getaddresses([str(value)])
+    decoded = []
+    for value in values:
+        try:
+            decoded.append(str(email.header.make_header(email.header.decode_header(value))))
+        except (ValueError, LookupError, UnicodeError):
+            decoded.append(value)
+    pairs = email.utils.getaddresses(decoded)
     return [email.utils.formataddr((n, a)) for n, a in pairs if a]
 
 
@@ -72,8 +81,8 @@ def _message(lmsg) -> Message:
         body=lmsg.body or "",
         in_reply_to=lmsg.in_reply_to,
         references=[r for r in (lmsg.references or []) if r != lmsg.msgid],
-        to=_addresses(msg.get("To")),
-        cc=_addresses(msg.get("Cc")),
+        to=_addresses(msg, "to"),
+        cc=_addresses(msg, "cc"),
         trailers=[t.as_string(omit_extinfo=True) for t in (lmsg.trailers or [])],
     )
 
