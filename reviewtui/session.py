@@ -55,14 +55,18 @@ def review_context(args: argparse.Namespace) -> ReviewContext:
     sites = analyse_revision(loaded.revision, catalogue)
     ctx = ReviewContext(loaded, catalogue, sites, loaded.family)
     if tree:
-        from reviewtui.analysis.tree_audit import tree_site_records
-        from reviewtui.tree.audit import run_tree_audit
-
-        state = getattr(args, "tree_state", "auto")
-        ctx.tree = run_tree_audit(tree, sites, catalogue,
-                                  assume=None if state in (None, "auto") else state)
-        ctx.remaining = tree_site_records(ctx.tree.audit)
+        scan_tree(ctx, tree, getattr(args, "tree_state", "auto"))
     return ctx
+
+
+def scan_tree(ctx: ReviewContext, tree: str, state: str | None) -> None:
+    """Fill CTX's tree audit and its remaining call sites from the kernel tree TREE."""
+    from reviewtui.analysis.tree_audit import tree_site_records
+    from reviewtui.tree.audit import run_tree_audit
+
+    ctx.tree = run_tree_audit(tree, ctx.sites, ctx.catalogue,
+                              assume=None if state in (None, "auto") else state)
+    ctx.remaining = tree_site_records(ctx.tree.audit)
 
 
 def add_tree_arguments(parser: argparse.ArgumentParser) -> None:

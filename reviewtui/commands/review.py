@@ -10,12 +10,14 @@ from rich.markup import escape
 
 from reviewtui.commands.common import add_command, add_thread_arguments, open_thread
 from reviewtui.errors import ReviewtuiError, UsageError
+from reviewtui.session import add_tree_arguments
 
 
 def register(subparsers) -> None:
     """Add the review subcommand."""
     parser = add_command(subparsers, "review", "Review a series: patches, call sites, discussion")
     add_thread_arguments(parser)
+    add_tree_arguments(parser)  # R in the review screen: the remaining call sites of the tree
     parser.add_argument("--print", action="store_true", dest="print_only",
                         help="print the analysed series instead of opening the review screen "
                         "(also when stdout is not a terminal)")

@@ -102,10 +102,17 @@ class ReviewApp(App[None]):
 
     def action_help(self) -> None:
         from reviewtui.tui.screens.help import HelpScreen
+        from reviewtui.tui.screens.remaining import RemainingScreen
         from reviewtui.tui.screens.review import ReviewScreen
         from reviewtui.tui.widgets.patch_view import PatchView
 
         if isinstance(self.screen, HelpScreen):
+            return
+        if isinstance(self.screen, RemainingScreen):
+            self.push_screen(HelpScreen([
+                ("Remaining call sites", RemainingScreen.BINDINGS),
+                ("Everywhere", self.BINDINGS),
+            ]))
             return
         self.push_screen(HelpScreen([
             ("Review", ReviewScreen.BINDINGS),

@@ -17,11 +17,12 @@ from pathlib import Path
 from reviewtui import config
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.discussion import Comment, Discussion, analyse_discussion
+from reviewtui.analysis.tree_audit import TreeRow
 from reviewtui.analysis.verdict import verdict as site_verdict
 from reviewtui.commands.common import thread_cache
 from reviewtui.config import Identity
 from reviewtui.model.thread import Message, Patch, Revision, Series
-from reviewtui.session import ReviewContext, review_context, reviewer_identity
+from reviewtui.session import ReviewContext, review_context, reviewer_identity, scan_tree
 from reviewtui.store import PatchState, ReviewStore, SiteTag
 from reviewtui.tui.patch_lines import AnchorKey
 
@@ -39,7 +40,17 @@ class Prepared:
 
 
 def prepare(args: argparse.Namespace, progress: Progress) -> Prepared:
-    """Fetch (when not cached or --refresh), parse and analyse the thread ARGS name."""
+    """Fetch (when not cached or --refresh), parse and analyse the thread ARGS name.
+
+    With --tree PATH, also scan that kernel tree for the call sites the series leaves on an
+    API it converts away from (the context's `tree` and `remaining`, as review_context fills
+    them for the CLI).
+    """
+    tree = getattr(args, "tree", None)
+    if tree:
+        from reviewtui.tree.scan import check_tree
+
+        check_tree(tree)  # a bad --tree fails now, before any fetch
     thread = getattr(args, "thread", None)
     if thread and not getattr(args, "mbox", None):
         from reviewtui.lore.fetch import parse_thread_ref
@@ -58,7 +69,11 @@ def prepare(args: argparse.Namespace, progress: Progress) -> Prepared:
         # open_thread must not refresh again (it would print progress on our screen).
         args = argparse.Namespace(**{**vars(args), "refresh": False})
     progress("Parsing the thread and finding call sites")
-    context = review_context(args)
+    # The tree is scanned below, not by review_context, so the scan has its own progress line.
+    context = review_context(argparse.Namespace(**{**vars(args), "tree": None}))
+    if tree:
+        progress(f"Scanning the tree {tree} ...")
+        scan_tree(context, tree, getattr(args, "tree_state", "auto"))
     progress("Anchoring the discussion")
     discussion = analyse_discussion(context.loaded.series, context.revision, context.sites)
     return Prepared(context, discussion)
@@ -101,8 +116,13 @@ class ReviewBackend:
         self._by_patch: dict[int, list[CallSite]] = {}
         for site in self.sites:
             self._by_patch.setdefault(site.patch, []).append(site)
+        # With --tree: the uses the series leaves on an API it converts away from. They are
+        # tagged like sites (same store table, keyed by their own id), so one dict holds both.
+        self.tree = context.tree
+        self.remaining: list[TreeRow] = list(context.remaining)
+        self._remaining_by_id = {row.id: row for row in self.remaining}
         self._tags: dict[str, SiteTag] = store.tags_for(self.family, self.revision.number,
-                                                        self.sites)
+                                                        [*self.sites, *self.remaining])
         subjects = [p.subject for p in self.revision.patches]
         self._states: dict[str, PatchState] = store.patch_states(
             self.family, self.revision.number, subjects)
@@ -149,7 +169,7 @@ class ReviewBackend:
         return [(r.tag, r.meaning) for r in self.catalogue.requirements.values()]
 
     def requirement_of(self, site_id: str) -> str | None:
-        """The site's requirement tag (carried over from an earlier revision too)."""
+        """The site's (or remaining tree use's) requirement tag, carried over too."""
         tag = self._tags.get(site_id)
         return tag.requirement if tag is not None else None
 
@@ -170,26 +190,66 @@ class ReviewBackend:
         """One line saying what VERDICT means."""
         return self.catalogue.verdicts.get(verdict, "")
 
+    # -- remaining call sites of the tree (--tree PATH) -----------------------------------
+
+    @property
+    def has_tree(self) -> bool:
+        """True when a kernel tree was scanned (review --tree PATH)."""
+        return self.tree is not None
+
+    def tree_state(self) -> str:
+        """The tree state line: 'before the series (detected: ...)' ('' without a tree)."""
+        return self.tree.audit.state.describe() if self.tree is not None else ""
+
+    def tree_root(self) -> str:
+        """The scanned tree's directory ('' without a tree)."""
+        return str(self.tree.scan.root) if self.tree is not None else ""
+
+    def old_apis(self) -> list[str]:
+        """The APIs the series converts away from (what a remaining use still calls)."""
+        return sorted(self.tree.audit.old_apis) if self.tree is not None else []
+
+    def remaining_row(self, row_id: str) -> TreeRow:
+        """The remaining tree use with id ROW_ID."""
+        return self._remaining_by_id[row_id]
+
+    def remaining_counts(self) -> tuple[int, int]:
+        """(tagged, untagged) remaining tree uses."""
+        tagged = sum(1 for row in self.remaining if self.requirement_of(row.id) is not None)
+        return tagged, len(self.remaining) - tagged
+
+    def set_remaining_requirement(self, row_id: str, requirement: str | None) -> None:
+        """Tag a remaining tree use, e.g. 'estimate-ok' for 'fine as is' (None: untag)."""
+        self._write_requirement(self._remaining_by_id[row_id], requirement)
+
+    def set_remaining_note(self, row_id: str, note: str) -> None:
+        """Replace the note of a tagged remaining tree use (ValueError when untagged)."""
+        self._write_note(self._remaining_by_id[row_id], note)
+
     # -- writes (each one committed before it returns) ---------------------------------------
 
     def set_requirement(self, site_id: str, requirement: str | None) -> None:
         """Tag the site (None: untag)."""
-        site = self._by_id[site_id]
-        rev = self.revision.number
-        if requirement:
-            self._tags[site_id] = self.store.set_tag(self.family, rev, site, requirement,
-                                                     self.note_of(site_id), self.who)
-        else:
-            self.store.clear_tag(self.family, rev, site_id)
-            self._tags.update(self.store.tags_for(self.family, rev, [site]))
+        self._write_requirement(self._by_id[site_id], requirement)
 
     def set_note(self, site_id: str, note: str) -> None:
         """Replace the note of a tagged site (ValueError when it has no requirement yet)."""
-        requirement = self.requirement_of(site_id)
+        self._write_note(self._by_id[site_id], note)
+
+    def _write_requirement(self, item: CallSite | TreeRow, requirement: str | None) -> None:
+        rev = self.revision.number
+        if requirement:
+            self._tags[item.id] = self.store.set_tag(self.family, rev, item, requirement,
+                                                     self.note_of(item.id), self.who)
+        else:
+            self.store.clear_tag(self.family, rev, item.id)
+            self._tags.update(self.store.tags_for(self.family, rev, [item]))
+
+    def _write_note(self, item: CallSite | TreeRow, note: str) -> None:
+        requirement = self.requirement_of(item.id)
         if requirement is None:
             raise ValueError("tag the site first (t): a note belongs to its requirement")
-        site = self._by_id[site_id]
-        self._tags[site_id] = self.store.set_tag(self.family, self.revision.number, site,
+        self._tags[item.id] = self.store.set_tag(self.family, self.revision.number, item,
                                                  requirement, note, self.who)
 
     def patch_state(self, number: int) -> PatchState:
@@ -255,7 +315,11 @@ class ReviewBackend:
     # -- exports -------------------------------------------------------------------------
 
     def export(self, directory: str | Path) -> ExportResult:
-        """Write the audit table (md, csv, json, html) and the queued Reviewed-by replies."""
+        """Write the audit table (md, csv, json, html) and the queued Reviewed-by replies.
+
+        With a tree, the table has the remaining call sites too, built by the same code as
+        `reviewtui audit --tree PATH` (it reads their tags back from the store).
+        """
         from reviewtui.export.audit import build_audit, render, write_audit
         from reviewtui.export.replies import SiteNote, build_replies, write_eml_dir
 
@@ -264,6 +328,11 @@ class ReviewBackend:
         warnings: list[str] = []
         audit = build_audit(self.series, self.revision, self.sites, self._tags, self.catalogue,
                             self.discussion)
+        if self.tree is not None:
+            from reviewtui.commands.audit import with_remaining
+
+            audit = with_remaining(audit, self.prepared.context,
+                                   argparse.Namespace(state=str(self.store.path)))
         for fmt in ("md", "csv", "json", "html"):
             files.append(write_audit(render(audit, fmt), directory / f"audit.{fmt}"))
         wanted = [p.number for p in self.revision.patches

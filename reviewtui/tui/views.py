@@ -237,6 +237,21 @@ def summary_rows(backend: ReviewBackend) -> list[SummaryRow]:
     return rows
 
 
+def remaining_line(backend: ReviewBackend) -> Text | None:
+    """'3 remaining call sites in the tree: 1 tagged · 2 untagged (R)' (None without a tree)."""
+    if not backend.has_tree:
+        return None
+    tagged, untagged = backend.remaining_counts()
+    total = tagged + untagged
+    text = Text(f"{total} remaining call site{'' if total == 1 else 's'} in the tree: ",
+                style="bold", end="")
+    text.append(f"{tagged} tagged", "cyan" if tagged else "dim")
+    text.append(" · ")
+    text.append(f"{untagged} untagged", "bold yellow" if untagged else "dim")
+    text.append("  (R lists them)", "dim")
+    return text
+
+
 def title_text(backend: ReviewBackend) -> Text:
     """Top line: series, revision, author, counts."""
     rev = backend.revision

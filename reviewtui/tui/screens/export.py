@@ -21,15 +21,21 @@ class ExportScreen(ModalScreen[Path | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, directory: Path, queued: list[str]) -> None:
+    def __init__(self, directory: Path, queued: list[str], remaining: int | None = None) -> None:
+        """REMAINING: how many remaining call sites of the tree the table lists (None: no tree)."""
         super().__init__()
         self.directory = directory
         self.queued = queued
+        self.remaining = remaining
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export", classes="dialog"):
             yield Static(Text("Export", style="bold"), classes="dialog-title")
-            what = Text("The audit table (audit.md, .csv, .json, .html) and ", end="")
+            what = Text("The audit table (audit.md, .csv, .json, .html", end="")
+            if self.remaining is not None:
+                what.append(f", with the {self.remaining} remaining call site"
+                            f"{'' if self.remaining == 1 else 's'} of the tree")
+            what.append(") and ")
             if self.queued:
                 what.append(f"Reviewed-by replies for {', '.join(self.queued)} (replies/*.eml)")
             else:

@@ -23,6 +23,7 @@ class LoadingScreen(Screen[None]):
         self.what = what
         self.steps: list[str] = []
         self.failed_message = ""
+        self._ready = False  # widgets composed: a load can report (or fail) before that
 
     def compose(self) -> ComposeResult:
         with Middle(), Center(), Vertical(id="loading-box"):
@@ -32,8 +33,13 @@ class LoadingScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._ready = True
         self.query_one("#loading-indicator").display = False
         self.set_timer(self.SPINNER_DELAY, self._show_spinner)
+        if self.failed_message:
+            self._show_failure()
+        elif self.steps:
+            self._show_steps()
 
     def _show_spinner(self) -> None:
         if not self.failed_message:
@@ -42,12 +48,21 @@ class LoadingScreen(Screen[None]):
     def add_step(self, text: str) -> None:
         """Show one more progress line."""
         self.steps.append(text)
+        if self._ready and not self.failed_message:
+            self._show_steps()
+
+    def _show_steps(self) -> None:
         shown = "\n".join(self.steps[-self.MAX_STEPS:])
         self.query_one("#loading-steps", Static).update(Text(clean(shown), style="dim"))
 
     def failed(self, message: str) -> None:
-        """Stop the indicator and show MESSAGE."""
+        """Stop the indicator and show MESSAGE (at mount, when the load failed before it)."""
         self.failed_message = message
+        if self._ready:
+            self._show_failure()
+
+    def _show_failure(self) -> None:
+        message = self.failed_message
         self.query_one("#loading-indicator").display = False
         body = Text(clean(message), style="bold red")
         body.append("\n\npress q to quit", style="dim")

@@ -20,6 +20,7 @@ from reviewtui.tui.backend import ReviewBackend
 from reviewtui.tui.safe_text import clean_line
 from reviewtui.tui.screens.export import ExportDone, ExportScreen
 from reviewtui.tui.screens.note_editor import NoteEditor
+from reviewtui.tui.screens.remaining import RemainingScreen
 from reviewtui.tui.screens.search import SearchScreen
 from reviewtui.tui.screens.summary import SummaryScreen
 from reviewtui.tui.screens.tag_picker import CLEAR, TagChoice, TagPicker
@@ -61,6 +62,8 @@ class ReviewScreen(Screen[None]):
                 tooltip="The whole thread as a mutt-like index; open any message in full"),
         Binding("s", "summary", "Summary",
                 tooltip="Series summary: every site with its verdict; jump to one"),
+        Binding("R", "remaining", "Remaining", key_display="R",
+                tooltip="Remaining call sites of the kernel tree (--tree PATH); tag them"),
         Binding("slash", "search", "Search", key_display="/",
                 tooltip="Search the diffs, commit messages and discussion"),
         Binding("w", "export", "Export",
@@ -390,7 +393,16 @@ class ReviewScreen(Screen[None]):
             if site_id:
                 self.goto_site(site_id)
 
-        self.app.push_screen(SummaryScreen(title, rows, self.site_id), jump)
+        self.app.push_screen(SummaryScreen(title, rows, self.site_id,
+                                           remaining=views.remaining_line(self.backend)), jump)
+
+    def action_remaining(self) -> None:
+        if not self.backend.has_tree:
+            self.notify("no kernel tree was given: start with `reviewtui review THREAD --tree "
+                        "PATH` to list the call sites the series leaves in that tree",
+                        title="no tree", severity="warning", markup=False, timeout=8)
+            return
+        self.app.push_screen(RemainingScreen(self.backend))
 
     def action_search(self) -> None:
         def found(answer: tuple[str, SearchHit | None] | None) -> None:
@@ -430,4 +442,5 @@ class ReviewScreen(Screen[None]):
             names = [str(p.relative_to(result.directory)) for p in result.files]
             self.app.push_screen(ExportDone(result.directory, names, list(result.warnings)))
 
-        self.app.push_screen(ExportScreen(default, queued), write)
+        remaining = len(self.backend.remaining) if self.backend.has_tree else None
+        self.app.push_screen(ExportScreen(default, queued, remaining), write)

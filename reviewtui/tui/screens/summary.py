@@ -87,15 +87,22 @@ class SummaryScreen(Screen[str | None]):
         Binding("k", "cursor(-1)", "Previous row", show=False),
     ]
 
-    def __init__(self, title: str, rows: list[SummaryRow], current: str | None = None) -> None:
+    def __init__(self, title: str, rows: list[SummaryRow], current: str | None = None, *,
+                 remaining: Text | None = None) -> None:
+        """REMAINING: the line on the tree's remaining call sites (with --tree PATH)."""
         super().__init__()
         self.title_text = title
         self.rows = rows
         self.current = current
+        self.remaining = remaining
 
     def compose(self) -> ComposeResult:
         yield Static(Text(clean_line(self.title_text), style="bold"), id="summary-title")
-        yield Static(counts_line(self.rows), id="summary-counts")
+        counts = counts_line(self.rows)
+        if self.remaining is not None:
+            counts.append("\n")
+            counts.append_text(self.remaining)
+        yield Static(counts, id="summary-counts")
         table: DataTable[Text] = DataTable(id="summary-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Footer()
