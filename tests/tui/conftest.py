@@ -64,6 +64,12 @@ async def wait_for(pilot, condition, timeout: float = 15.0, what: str = "conditi
         await pilot.pause(0.02)
 
 
+async def last_notice(pilot, timeout: float = 10.0):
+    """The newest notification, once one has been delivered (notify() posts a message)."""
+    await wait_for(pilot, lambda: bool(list(pilot.app._notifications)), timeout, "a notice")
+    return list(pilot.app._notifications)[-1]
+
+
 async def wait_for_review(pilot, timeout: float = 15.0):
     """Wait until the app shows the review screen; returns it."""
     from reviewtui.tui.screens.review import ReviewScreen

@@ -57,8 +57,10 @@ async def test_fetch_error_is_a_notice_not_a_traceback(closed_port, tmp_path, st
     """A server that cannot be reached: the loading screen says so; q still quits."""
     app = make_app(review_args(state_path, "--server", closed_port, cache=tmp_path / "c"))
     async with app.run_test(size=SIZE) as pilot:
+        # notify() is delivered as a message: wait for the notice too, not just the screen.
         await wait_for(pilot, lambda: isinstance(app.screen, LoadingScreen)
-                       and bool(app.screen.failed_message), timeout=30, what="the failure")
+                       and bool(app.screen.failed_message) and bool(list(app._notifications)),
+                       timeout=30, what="the failure")
         loading = app.screen
         assert f"cannot reach {closed_port}" in loading.failed_message
         notices = [n for n in app._notifications]

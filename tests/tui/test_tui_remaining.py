@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SIZE, review_args, wait_for, wait_for_review
+from conftest import SIZE, last_notice, review_args, wait_for, wait_for_review
 
 try:
     from support.cli import DEMO_CACHE, MIGRATE_V1, run_cli
@@ -179,7 +179,7 @@ async def test_r_without_a_tree_says_how_to_get_one(demo_backend):
         await pilot.press("R")
         await pilot.pause()
         assert app.screen is review
-        notice = list(app._notifications)[-1]
+        notice = await last_notice(pilot)
         assert notice.severity == "warning"
         assert "--tree PATH" in notice.message and "reviewtui review THREAD" in notice.message
         # Nor does the summary mention a tree.
@@ -194,7 +194,7 @@ async def test_bad_tree_path_is_a_load_error(state_path, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, LoadingScreen)
                        and bool(app.screen.failed_message), what="the failure")
         assert app.screen.failed_message == f"--tree {missing}: no such directory"
-        notice = list(app._notifications)[-1]
+        notice = await last_notice(pilot)
         assert notice.severity == "error" and "no such directory" in notice.message
         await pilot.press("q")
     assert app._exception is None
@@ -290,7 +290,7 @@ async def test_a_tree_with_nothing_left(tmp_path, state_path):
             "0 remaining call sites: no use of page_mapcount, total_mapcount is left in the tree")
         await pilot.press("t")
         assert app.screen is screen
-        assert list(app._notifications)[-1].message == "no remaining call site to tag"
+        assert (await last_notice(pilot)).message == "no remaining call site to tag"
 
 
 # -- snapshot -------------------------------------------------------------------------------

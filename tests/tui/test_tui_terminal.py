@@ -73,6 +73,7 @@ def test_review_demo_thread_in_tmux(tmp_path, cli_env):
                           MIGRATE_V1), cli_env)
     try:
         first = term.wait_for("4 patches · 3 sites · 3 untagged")
+        time.sleep(0.5)  # the first frame is up; let the screen finish mounting before typing
         assert "[PATCH 1/4] mm: migrate: use a folio in add_page_for_migration()" in first
         assert "Discussion of 1/4" in first
         term.keys("]")
