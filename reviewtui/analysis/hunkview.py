@@ -24,22 +24,6 @@ class Image:
     starts: list[int] = field(default_factory=list)  # first stream index per image line
     row_of: dict[int, int] = field(default_factory=dict)  # hunk line index -> image line
 
-    def line_of_token(self, index: int) -> int:
-        """The image line holding stream token INDEX."""
-        lo, hi = 0, len(self.starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.starts[mid] <= index:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
-
-    def tokens_of(self, row: int) -> list[str]:
-        """The tokens of image line ROW."""
-        end = self.starts[row + 1] if row + 1 < len(self.starts) else len(self.stream)
-        return self.stream[self.starts[row]:end]
-
 
 @dataclass
 class HunkView:

@@ -126,12 +126,6 @@ def catalogue_path(args: argparse.Namespace) -> Path | None:
     return Path(value) if value else None
 
 
-def open_revision(args: argparse.Namespace) -> tuple[Series, Revision]:
-    """Series and chosen revision of THREAD / --mbox FILE."""
-    loaded = open_thread(args)
-    return loaded.series, loaded.revision
-
-
 def add_command(subparsers, name: str, help_text: str, description: str | None = None):
     """Create a subcommand parser that also accepts the global options."""
     parser = subparsers.add_parser(name, help=help_text, description=description or help_text)

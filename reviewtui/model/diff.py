@@ -78,11 +78,6 @@ class ParsedDiff:
     files: tuple[FilePatch, ...] = ()
     problems: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def hunk_count(self) -> int:
-        """Number of hunks over all files."""
-        return sum(len(f.hunks) for f in self.files)
-
     def file(self, path: str) -> FilePatch | None:
         """The change to PATH, if the patch touches it."""
         return next((f for f in self.files if f.path == path or f.old_path == path), None)
