@@ -18,10 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from reviewtui.errors import ReviewtuiError
 from reviewtui.tui.safe_text import clean_line
-from reviewtui.tui.screens.note_editor import NoteEditor
-from reviewtui.tui.screens.tag_picker import CLEAR, TagChoice, TagPicker
+from reviewtui.tui.screens.tagging import ask_note, ask_requirement
 
 if TYPE_CHECKING:
     from reviewtui.tui.backend import ReviewBackend
@@ -218,52 +216,31 @@ class RemainingScreen(Screen[None]):
         return (f"tree {item.file}:{item.line} {item.function or '(no function)'}: {item.text}\n"
                 f"remaining call of {item.api}, an API the series converts away from")
 
-    def _failed(self, exc: Exception) -> None:
-        self.notify(clean_line(str(exc)), title="not saved", severity="error", markup=False,
-                    timeout=8)
-
     def action_tag(self) -> None:
         item = self._need_row()
         if item is None:
             return
-        choices = [TagChoice(tag, meaning) for tag, meaning in self.backend.requirements()]
 
-        def chosen(tag: str | None) -> None:
-            if tag is None:
-                return
-            try:
-                self.backend.set_remaining_requirement(item.row_id, tag if tag != CLEAR else None)
-            except (ReviewtuiError, ValueError) as exc:
-                self._failed(exc)
-                return
+        def done(tag: str | None) -> None:
             self._redraw(item.row_id)
             self.notify(clean_line(f"{item.file}:{item.line}: {tag or 'untagged'}"),
                         markup=False, timeout=3)
 
-        self.app.push_screen(TagPicker(choices, item.requirement, self._where(item)), chosen)
+        ask_requirement(self, self.backend.requirements(), item.requirement, self._where(item),
+                        lambda tag: self.backend.set_remaining_requirement(item.row_id, tag),
+                        done)
 
     def action_note(self) -> None:
         item = self._need_row()
         if item is None:
             return
-        if item.requirement is None:
-            self.notify("tag the site first (t): a note belongs to its requirement",
-                        severity="warning", timeout=4)
-            return
 
-        def edited(note: str | None) -> None:
-            if note is None:
-                return
-            try:
-                self.backend.set_remaining_note(item.row_id, note)
-            except (ReviewtuiError, ValueError) as exc:
-                self._failed(exc)
-                return
+        def done(_note: str) -> None:
             self._redraw(item.row_id)
             self.notify("note saved", timeout=2)
 
-        self.app.push_screen(NoteEditor(self.backend.note_of(item.row_id), self._where(item)),
-                             edited)
+        ask_note(self, item.requirement, self.backend.note_of(item.row_id), self._where(item),
+                 lambda note: self.backend.set_remaining_note(item.row_id, note), done)
 
     def action_cursor(self, step: int) -> None:
         table = self.query_one(DataTable)

@@ -19,11 +19,10 @@ from reviewtui.tui import views
 from reviewtui.tui.backend import ReviewBackend
 from reviewtui.tui.safe_text import clean_line
 from reviewtui.tui.screens.export import ExportDone, ExportScreen
-from reviewtui.tui.screens.note_editor import NoteEditor
 from reviewtui.tui.screens.remaining import RemainingScreen
 from reviewtui.tui.screens.search import SearchScreen
 from reviewtui.tui.screens.summary import SummaryScreen
-from reviewtui.tui.screens.tag_picker import CLEAR, TagChoice, TagPicker
+from reviewtui.tui.screens.tagging import ask_note, ask_requirement, report_failure
 from reviewtui.tui.screens.thread_view import ThreadScreen
 from reviewtui.tui.search import SearchHit, search_revision
 from reviewtui.tui.widgets.discussion import DiscussionPane
@@ -290,54 +289,32 @@ class ReviewScreen(Screen[None]):
                                                       layout=False)
         self.query_one("#title-bar", Static).update(views.title_text(self.backend), layout=False)
 
-    def _failed(self, exc: Exception) -> None:
-        self.notify(clean_line(str(exc)), title="not saved", severity="error", markup=False,
-                    timeout=8)
-
     def action_tag(self) -> None:
         site_id = self._need_site()
         if site_id is None:
             return
-        choices = [TagChoice(tag, meaning) for tag, meaning in self.backend.requirements()]
 
-        def chosen(tag: str | None) -> None:
-            if tag is None:
-                return
-            try:
-                self.backend.set_requirement(site_id, tag if tag != CLEAR else None)
-            except (ReviewtuiError, ValueError) as exc:
-                self._failed(exc)
-                return
+        def done(tag: str | None) -> None:
             self._redraw_site(site_id)
-            verdict = self.backend.verdict_of(site_id)
             self.notify(f"#{self.backend.ordinal(self.backend.site(site_id))}: "
-                        f"{tag or 'untagged'} → {verdict}", markup=False, timeout=3)
+                        f"{tag or 'untagged'} → {self.backend.verdict_of(site_id)}",
+                        markup=False, timeout=3)
 
-        self.app.push_screen(TagPicker(choices, self.backend.requirement_of(site_id),
-                                       self._where(site_id)), chosen)
+        ask_requirement(self, self.backend.requirements(), self.backend.requirement_of(site_id),
+                        self._where(site_id),
+                        lambda tag: self.backend.set_requirement(site_id, tag), done)
 
     def action_note(self) -> None:
         site_id = self._need_site()
         if site_id is None:
             return
-        if self.backend.requirement_of(site_id) is None:
-            self.notify("tag the site first (t): a note belongs to its requirement",
-                        severity="warning", timeout=4)
-            return
 
-        def edited(note: str | None) -> None:
-            if note is None:
-                return
-            try:
-                self.backend.set_note(site_id, note)
-            except (ReviewtuiError, ValueError) as exc:
-                self._failed(exc)
-                return
+        def done(_note: str) -> None:
             self._redraw_site(site_id)
             self.notify("note saved", timeout=2)
 
-        self.app.push_screen(NoteEditor(self.backend.note_of(site_id), self._where(site_id)),
-                             edited)
+        ask_note(self, self.backend.requirement_of(site_id), self.backend.note_of(site_id),
+                 self._where(site_id), lambda note: self.backend.set_note(site_id, note), done)
 
     def _need_patch(self) -> bool:
         if self.number <= 0:
@@ -354,7 +331,7 @@ class ReviewScreen(Screen[None]):
         try:
             self.backend.set_patch_state(self.number, new)
         except (ReviewtuiError, ValueError) as exc:
-            self._failed(exc)
+            report_failure(self, exc)
             return
         self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
         self.notify(f"{views.label(self.backend, self.number)}: {new}", timeout=2)
@@ -366,7 +343,7 @@ class ReviewScreen(Screen[None]):
         try:
             self.backend.set_patch_state(self.number, queued=queued)
         except (ReviewtuiError, ValueError) as exc:
-            self._failed(exc)
+            report_failure(self, exc)
             return
         self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
         who = self.backend.who or "(no reviewer identity: set git config user.name/user.email)"
