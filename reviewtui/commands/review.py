@@ -8,7 +8,7 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
-from reviewtui.commands.common import add_command, add_thread_arguments, open_thread
+from reviewtui.commands.common import add_command, add_thread_arguments
 from reviewtui.errors import ReviewtuiError, UsageError
 from reviewtui.session import add_tree_arguments
 
@@ -46,10 +46,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_series(args: argparse.Namespace) -> int:
-    """Print the series overview."""
-    loaded = open_thread(args)
+    """Print the series overview: patches, their call sites with delta, tag and verdict."""
+    from reviewtui.analysis.verdict import verdict
+    from reviewtui.session import review_context, stored_tags
+
+    ctx = review_context(args)
+    loaded, rev = ctx.loaded, ctx.revision
+    tags = stored_tags(args, ctx)
     console = Console(highlight=False)
-    rev = loaded.revision
     console.print(f"[bold]{escape(rev.subject)}[/] v{rev.number} by {escape(rev.author)} "
                   f"<{escape(rev.email)}>  ({len(loaded.series.messages)} messages, "
                   f"revisions: {', '.join(f'v{n}' for n in sorted(loaded.series.revisions))})")
@@ -58,4 +62,14 @@ def print_series(args: argparse.Namespace) -> int:
         console.print(f"  [cyan]{patch.label}[/] {escape(patch.subject)}")
         console.print(f"       {files}; {len(patch.replies)} replies; "
                       f"{len(patch.followup_trailers)} trailers")
+        for site in (s for s in ctx.sites if s.patch == patch.number):
+            requirement = tags[site.id].requirement if site.id in tags else None
+            console.print(
+                f"       [bold]site {site.id}[/] {escape(site.function or '(file scope)')}: "
+                f"{escape(site.old_api or '-')} -> {escape(site.new_api or '-')}, "
+                f"FP {site.fp}, FN {site.fn}; {escape(requirement or 'untagged')}, "
+                f"verdict {verdict(site, requirement, ctx.catalogue)}")
+    if ctx.remaining:
+        console.print(f"  {len(ctx.remaining)} remaining call site(s) in the tree "
+                      "(reviewtui tree-audit lists them)")
     return 0

@@ -15,6 +15,15 @@ def test_print_option_prints_the_series(tmp_path, cli_env):
     assert "mm: migrate: more folio conversion v1 by Kefeng Wang" in result.stdout
     assert "2/4 mm: migrate: convert numamigrate_isolate_page()" in result.stdout
     assert "mm/migrate.c (3 hunks); 3 replies; 0 trailers" in result.stdout
+    flat = " ".join(result.stdout.split())
+    assert ("site c2fcda17f0a0 numamigrate_isolate_page: total_mapcount -> "
+            "folio_estimated_sharers, FP removed, FN introduced; untagged, verdict untagged") in flat
+    tagged = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"),
+                     "tag", MIGRATE_V1, "c2fcda17f0a0", "fn-unsafe", env=cli_env)
+    assert tagged.returncode == 0, tagged.stderr
+    again = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"),
+                    "review", "--print", MIGRATE_V1, env=cli_env)
+    assert "FN introduced; fn-unsafe, verdict risk" in " ".join(again.stdout.split())
 
 
 def test_output_to_a_pipe_prints_too(tmp_path, cli_env):
