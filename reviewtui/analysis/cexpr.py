@@ -161,6 +161,22 @@ def find_fields(stream: Sequence[str], fields: frozenset[str] | set[str]) -> lis
             if tok in fields and i and stream[i - 1] in (".", "->")]
 
 
+def enclosing_paren(stream: Sequence[str], index: int) -> int | None:
+    """Index of the unclosed '(' around token INDEX within its statement, else None."""
+    depth = 0
+    for j in range(index - 1, -1, -1):
+        tok = stream[j]
+        if tok == ")":
+            depth += 1
+        elif tok == "(":
+            if depth == 0:
+                return j
+            depth -= 1
+        elif tok in (";", "{", "}"):
+            return None
+    return None
+
+
 def matching_paren(stream: Sequence[str], open_index: int) -> int | None:
     """Index of the ')' matching the '(' at OPEN_INDEX, None when the stream ends first."""
     depth = 0

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reviewtui.analysis.catalogue import Catalogue
-from reviewtui.analysis.cexpr import Call, find_calls, find_fields, is_ident, polarity
+from reviewtui.analysis.cexpr import (
+    Call,
+    enclosing_paren,
+    find_calls,
+    find_fields,
+    is_ident,
+    matching_paren,
+    polarity,
+)
 from reviewtui.analysis.hunkview import HunkView, Image
 
 _MAX_BOOL_BODY = 20
@@ -132,23 +140,10 @@ def _answer(image: Image, fn: str, rows: list[int], span: tuple[int, int], calls
 
 def _written(stream: list[str], index: int) -> bool:
     """True when the field at INDEX is only written (atomic_set(&f->_mapcount, ...), f = x)."""
-    j = index + 1
-    if j < len(stream) and stream[j] == "=":
+    if index + 1 < len(stream) and stream[index + 1] == "=":
         return True
-    depth = 0
-    j = index - 1
-    while j >= 0:
-        tok = stream[j]
-        if tok == ")":
-            depth += 1
-        elif tok == "(":
-            if depth == 0:
-                return j > 0 and stream[j - 1] in _WRITE_OPS
-            depth -= 1
-        elif tok in (";", "{", "}"):
-            return False
-        j -= 1
-    return False
+    j = enclosing_paren(stream, index)
+    return j is not None and j > 0 and stream[j - 1] in _WRITE_OPS
 
 
 def _returns_of(stream: list[str], calls: list[Call], kinds: dict[str, str]) -> str:
@@ -193,31 +188,14 @@ def _returns_bool(image: Image, fn: str, rows: list[int], section: str) -> bool:
 
 def _guarded_literal(stream: list[str], index: int, hi: int) -> str | None:
     """The literal of 'if (... call ...) return LITERAL;' around the call at INDEX, else None."""
-    depth = 0
-    j = index - 1
-    while j >= 0:
-        tok = stream[j]
-        if tok == ")":
-            depth += 1
-        elif tok == "(":
-            if depth == 0:
-                break
-            depth -= 1
-        elif tok in (";", "{", "}"):
-            return None
-        j -= 1
-    if j < 1 or stream[j - 1] != "if":
+    j = enclosing_paren(stream, index)
+    if j is None or j < 1 or stream[j - 1] != "if":
         return None
-    depth = 0
-    for k in range(j, hi):
-        if stream[k] == "(":
-            depth += 1
-        elif stream[k] == ")":
-            depth -= 1
-            if depth == 0:
-                tail = stream[k + 1:k + 4]
-                if (len(tail) == 3 and tail[0] == "return"
-                        and tail[1] in ("true", "false", "0", "1") and tail[2] == ";"):
-                    return tail[1]
-                return None
+    k = matching_paren(stream, j)
+    if k is None or k >= hi:
+        return None
+    tail = stream[k + 1:k + 4]
+    if len(tail) == 3 and tail[0] == "return" and tail[1] in ("true", "false", "0", "1") \
+            and tail[2] == ";":
+        return tail[1]
     return None
