@@ -30,7 +30,7 @@ from reviewtui.analysis.sites import scan_revision
 from reviewtui.model.load import load_series, setup_b4
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "data" / "corpus"
 THREADS = ["migrate-folio-conversion", "mapcount-large-folio-sharing",
            "migrate-folio-conversion-v2", "mapcount-large-folio-sharing-v2"]
 REPLIES_PER_PATCH = 10

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "data" / "corpus"
 DEMO_CACHE = REPO / "cache"
 MIGRATE_V1 = "20230802095346.87449-1-wangkefeng.wang@huawei.com"
 MIGRATE_V2 = "20230821115624.158759-1-wangkefeng.wang@huawei.com"

@@ -18,7 +18,7 @@ from liblore.utils import get_clean_msgid
 
 from .public_inbox import PublicInboxServer, requires_public_inbox
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 MBOX = CORPUS / "migrate-folio-conversion.mbox"
 THREAD_SIZE = 32
 
@@ -46,7 +46,7 @@ def _isolated_liblore_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 @pytest.fixture
 def corpus() -> list[EmailMessage]:
     """The messages of the corpus thread, in file order."""
-    assert MBOX.is_file(), f"corpus missing: {MBOX} (shared/ must sit beside the repo)"
+    assert MBOX.is_file(), f"corpus missing: {MBOX}"
     return b4.mailsplit_bytes(MBOX.read_bytes())
 
 
