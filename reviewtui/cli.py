@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from reviewtui import __version__
-from reviewtui.commands.common import add_global_options
+from reviewtui.commands.common import NOTICES, add_global_options
 from reviewtui.errors import ReviewtuiError
 
 # Each module in reviewtui.commands provides register(subparsers) and run(args) -> int.
@@ -20,6 +20,8 @@ COMMANDS = (
     "thread",
     "tag",
     "trailers",
+    "replies",
+    "comment",
     "audit",
     "tree_audit",
 )
@@ -41,6 +43,27 @@ def chosen_command(argv: list[str]) -> str | None:
     return None
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: options may stand anywhere between the positionals.
+
+    Plain argparse gives `tag THREAD -v 1 SITE REQ` the wrong positionals (THREAD is
+    optional, for --mbox); intermixed parsing reads it as written. A parser with its own
+    subcommands (`cache ls`) keeps the plain way, which intermixed parsing does not allow.
+    """
+
+    _intermixing = False
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        # parse_known_intermixed_args calls parse_known_args itself: that call is the plain one.
+        if self._subparsers is not None or self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered (or just ONLY, for speed)."""
     parser = argparse.ArgumentParser(
@@ -51,7 +74,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
     add_global_options(parser, suppress=False)
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=CommandParser)
     for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"reviewtui.commands.{name}").register(subparsers)
     return parser
@@ -70,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
     except ReviewtuiError as exc:
         print(f"reviewtui: error: {_one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
@@ -79,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    for notice in NOTICES:
+        print(f"reviewtui: {_one_line(notice)}", file=sys.stderr)
+    NOTICES.clear()
+    return code
 
 
 if __name__ == "__main__":

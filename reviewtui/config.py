@@ -21,6 +21,18 @@ def cache_dir(flag: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_cache_dir("reviewtui")) / "threads"
 
 
+def shipped_cache_dir() -> Path | None:
+    """The read-only thread cache behind the reviewer's: REVIEWTUI_SHIPPED_CACHE ('' turns it
+    off), else the `cache/` of the source checkout reviewtui runs from, if there is one."""
+    value = os.environ.get("REVIEWTUI_SHIPPED_CACHE")
+    if value is not None:
+        return Path(value).expanduser() if value else None
+    checkout = Path(__file__).resolve().parents[1] / "cache"
+    if (checkout / "index.json").is_file() and (checkout / "threads").is_dir():
+        return checkout
+    return None
+
+
 def state_file(flag: str | os.PathLike[str] | None = None) -> Path:
     """The review-state database: --state, else REVIEWTUI_STATE, else the XDG data dir."""
     value = flag or os.environ.get("REVIEWTUI_STATE")

@@ -17,7 +17,7 @@ from reviewtui.analysis.catalogue import Catalogue, load_catalogue
 from reviewtui.commands.common import LoadedThread, catalogue_path, open_thread
 from reviewtui.errors import UsageError
 from reviewtui.model.thread import Patch, Revision
-from reviewtui.store import ReviewStore, SiteTag
+from reviewtui.store import ReviewStore, SiteTag, patch_key
 
 if TYPE_CHECKING:
     from reviewtui.analysis.tree_audit import TreeRow
@@ -99,6 +99,19 @@ def reviewer_identity(store: ReviewStore | None) -> config.Identity | None:
     name = os.environ.get("REVIEWTUI_NAME") or (override[0] if override else None)
     email = os.environ.get("REVIEWTUI_EMAIL") or (override[1] if override else None)
     return config.reviewer(name, email)
+
+
+def reply_material(store: ReviewStore, ctx: ReviewContext) -> tuple[list, list]:
+    """The site notes and line comments of the context's revision, as replies quote them."""
+    from reviewtui.export.replies import LineNote, SiteNote
+
+    tags = store.tags_for(ctx.family, ctx.revision.number, ctx.sites)
+    notes = [SiteNote(site, tags[site.id].note) for site in ctx.sites if tags[site.id].note]
+    numbers = {patch_key(p.subject): p.number for p in ctx.revision.patches}
+    comments = [LineNote(numbers[c.patch_key], c.file, c.side, c.line, c.body)
+                for c in store.line_comments(ctx.family, ctx.revision.number)
+                if c.patch_key in numbers]
+    return notes, comments
 
 
 def find_site(ctx: ReviewContext, site_id: str) -> CallSite:

@@ -10,16 +10,16 @@ except ImportError:
     from tests.support.cli import DEMO_CACHE, MIGRATE_V1, MIGRATE_V2, run_cli
 
 
-def _sites(env, state, thread):
+def _sites(env, state, thread, *extra):
     res = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "sites", thread,
-                  "--format", "json", env=env)
+                  "--format", "json", *extra, env=env)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
 
 
 def test_sites_json_carries_tags_verdicts_and_discussion(tmp_path, cli_env):
     state = tmp_path / "state.db"
-    before = _sites(cli_env, state, MIGRATE_V1)
+    before = _sites(cli_env, state, MIGRATE_V1, "-v", "1")
     assert not state.exists()  # listing sites never creates the state file
     assert [s["requirement"] for s in before] == [None, None, None]
     assert {s["verdict"] for s in before} == {"untagged"}
@@ -27,9 +27,10 @@ def test_sites_json_carries_tags_verdicts_and_discussion(tmp_path, cli_env):
     assert "ZMpMfQUktateeN1D@casper.infradead.org" in numa["discussion"]  # Matthew Wilcox
     first = next(s for s in before if s["patch"] == 1)
     res = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "tag", MIGRATE_V1,
-                  first["id"], "fn-unsafe", "--note", "move_pages() policy", env=cli_env)
+                  "-v", "1", first["id"], "fn-unsafe", "--note", "move_pages() policy",
+                  env=cli_env)
     assert res.returncode == 0, res.stderr
-    after = {s["id"]: s for s in _sites(cli_env, state, MIGRATE_V1)}
+    after = {s["id"]: s for s in _sites(cli_env, state, MIGRATE_V1, "-v", "1")}
     assert after[first["id"]]["requirement"] == "fn-unsafe"
     assert after[first["id"]]["verdict"] == "risk"  # FN introduced at an fn-unsafe site
     assert after[first["id"]]["note"] == "move_pages() policy"
@@ -38,9 +39,9 @@ def test_sites_json_carries_tags_verdicts_and_discussion(tmp_path, cli_env):
 
 def test_changed_site_in_next_revision_says_what_it_was(tmp_path, cli_env):
     state = tmp_path / "state.db"
-    v1 = _sites(cli_env, state, MIGRATE_V1)
+    v1 = _sites(cli_env, state, MIGRATE_V1, "-v", "1")
     misplaced = next(s for s in v1 if s["function"] == "migrate_misplaced_page")
-    run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "tag", MIGRATE_V1,
+    run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "tag", MIGRATE_V1, "-v", "1",
             misplaced["id"], "estimate-ok", env=cli_env)
     res = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(state), "sites", MIGRATE_V2,
                   env=dict(cli_env, COLUMNS="160"))
@@ -58,17 +59,17 @@ def test_link_by_hand_keeps_tags(tmp_path, cli_env):
     state = tmp_path / "state.db"
     base = ("--cache-dir", str(cache), "--state", str(state))
     madvise_v1 = "20230728161356.1784568-1-fengwei.yin@intel.com"
-    res = run_cli(*base, "sites", madvise_v1, "--format", "json", env=cli_env)
+    res = run_cli(*base, "sites", madvise_v1, "-v", "1", "--format", "json", env=cli_env)
     site = json.loads(res.stdout)[0]["id"]
-    assert run_cli(*base, "tag", madvise_v1, site, "estimate-ok", env=cli_env).returncode == 0
+    assert run_cli(*base, "tag", madvise_v1, "-v", "1", site, "estimate-ok", env=cli_env).returncode == 0
     # Link the madvise v1 thread with the migrate v1 thread by hand (a wrong link on purpose):
     res = run_cli(*base, "link", madvise_v1, MIGRATE_V1, env=cli_env)
     assert res.returncode == 0, res.stderr
-    res = run_cli(*base, "sites", madvise_v1, "--format", "json", env=cli_env)
+    res = run_cli(*base, "sites", madvise_v1, "-v", "1", "--format", "json", env=cli_env)
     assert json.loads(res.stdout)[0]["requirement"] == "estimate-ok"
     res = run_cli(*base, "link", "--unlink", madvise_v1, MIGRATE_V1, env=cli_env)
     assert res.returncode == 0, res.stderr
-    res = run_cli(*base, "sites", madvise_v1, "--format", "json", env=cli_env)
+    res = run_cli(*base, "sites", madvise_v1, "-v", "1", "--format", "json", env=cli_env)
     assert json.loads(res.stdout)[0]["requirement"] == "estimate-ok"
     res = run_cli(*base, "link", madvise_v1, env=cli_env)
     assert res.returncode == 2 and "at least two" in res.stderr

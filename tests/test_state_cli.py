@@ -51,7 +51,12 @@ def _in_process(argv: list[str], env: dict[str, str], monkeypatch) -> subprocess
 
 @pytest.fixture
 def cli(cli_env, tmp_path, monkeypatch):
-    """Run reviewtui with the demo cache and a state file in tmp_path, from tmp_path/work."""
+    """Run reviewtui with the demo cache and a state file in tmp_path, from tmp_path/work.
+
+    The scenarios name v1 threads to work on v1: a command naming MIGRATE_V1 or MADVISE_V1
+    without --revision gets --revision 1, because by default reviewtui reviews the latest
+    cached revision of a series (v2 for both).
+    """
     state = tmp_path / "state" / "review.sqlite3"
     work = tmp_path / "work"
     work.mkdir()
@@ -59,6 +64,8 @@ def cli(cli_env, tmp_path, monkeypatch):
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         argv = ["--cache-dir", str(DEMO_CACHE), "--state", str(state), *args]
+        if {MIGRATE_V1, MADVISE_V1} & set(args) and "--revision" not in args:
+            argv += ["--revision", "1"]
         return _in_process(argv, env or {}, monkeypatch)
 
     run.state = state
@@ -159,9 +166,10 @@ def test_mark_and_reviewed_by_replies(cli, tmp_path) -> None:
 
 
 def test_trailers_refuses_unclear_choices(cli) -> None:
-    assert "--patches LIST, --reviewed or --cover" in _one_line_error(
+    assert "--patches LIST, --queued or --cover" in _one_line_error(
         cli("trailers", MIGRATE_V1), 2)
-    assert "marked reviewed" in _one_line_error(cli("trailers", MIGRATE_V1, "--reviewed"), 2)
+    assert "no patch of v1 has a Reviewed-by queued" in _one_line_error(
+        cli("trailers", MIGRATE_V1, "--reviewed"), 2)
     assert "whole series" in _one_line_error(
         cli("trailers", MIGRATE_V1, "--patches", "1", "--cover"), 2)
     assert "no patch '7'" in _one_line_error(cli("trailers", MIGRATE_V1, "--patches", "1,7"), 2)
@@ -195,7 +203,7 @@ def test_every_command_runs_as_a_real_process(cli_env, tmp_path) -> None:
     base = ["--cache-dir", str(DEMO_CACHE), "--state", str(state)]
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return run_cli(*base, *args, env=cli_env, cwd=tmp_path)
+        return run_cli(*base, *args, "--revision", "1", env=cli_env, cwd=tmp_path)
 
     sites = json.loads(run("sites", MIGRATE_V1, "--format", "json").stdout)
     out = run("tag", MIGRATE_V1, sites[1]["id"], "fp-unsafe", "--note", "FP removed")

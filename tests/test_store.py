@@ -64,6 +64,23 @@ def test_reopening_keeps_data_and_version(tmp_path: Path) -> None:
         assert schema_version(st._conn) == SCHEMA_VERSION
 
 
+def test_a_version_1_file_keeps_its_states_after_the_upgrade(tmp_path: Path) -> None:
+    from reviewtui.store import MIGRATIONS
+
+    path = tmp_path / "state.sqlite3"
+    conn = sqlite3.connect(path)
+    assert migrate(conn, path, 0.2, MIGRATIONS[:1]) == 1
+    conn.execute("INSERT INTO patch_state VALUES (?, 'mm: a', 1, 'mm: a', 'reviewed', 1, '', 'x')",
+                 (FAMILY,))
+    conn.commit()
+    conn.close()
+    with ReviewStore.open(path) as st:
+        state = st.patch_states(FAMILY, 1, ["mm: a"])["mm: a"]
+        assert (state.state, state.queued, state.changes_requested) == ("reviewed", True, False)
+        assert st.line_comments(FAMILY, 1) == []
+        assert schema_version(st._conn) == SCHEMA_VERSION == 2
+
+
 def test_migrations_run_in_order_from_any_version(tmp_path: Path) -> None:
     steps = (
         ("CREATE TABLE t (a TEXT)",),
@@ -262,11 +279,11 @@ def test_patch_state_is_keyed_by_subject_and_carried(store: ReviewStore) -> None
     subject = "mm: migrate: use a folio in add_page_for_migration()"
     store.set_patch_state(FAMILY, 1, subject, "reviewed", queued=True, who=WHO)
     v1 = store.patch_states(FAMILY, 1, [subject])[subject]
-    assert (v1.state, v1.queued, v1.carried, v1.wants_reply) == ("reviewed", True, False, True)
+    assert (v1.state, v1.queued, v1.carried, v1.reply) == ("reviewed", True, False, "reviewed-by")
     # v2 resends the patch (prefix and case may differ): the state shows, but asks no reply.
     v2_subject = "[PATCH v2 1/8] MM: migrate: use a folio in  add_page_for_migration()"
     v2 = store.patch_states(FAMILY, 2, [v2_subject])[v2_subject]
-    assert (v2.state, v2.set_on, v2.carried, v2.wants_reply) == ("reviewed", 1, True, False)
+    assert (v2.state, v2.set_on, v2.carried, v2.reply) == ("reviewed", 1, True, None)
     untouched = store.patch_states(FAMILY, 2, ["mm: other"])["mm: other"]
     assert (untouched.state, untouched.set_on) == ("unreviewed", None)
 
@@ -278,9 +295,46 @@ def test_patch_state_none_keeps_the_other_field(store: ReviewStore) -> None:
     assert (state.state, state.queued) == ("reviewed", True)
     store.set_patch_state(FAMILY, 1, "mm: a", "skip", queued=False)
     state = store.patch_states(FAMILY, 1, ["mm: a"])["mm: a"]
-    assert (state.state, state.queued, state.wants_reply) == ("skip", False, False)
+    assert (state.state, state.queued, state.reply) == ("skip", False, None)
     with pytest.raises(ValueError, match="unknown patch state"):
         store.set_patch_state(FAMILY, 1, "mm: a", "lgtm")
+
+
+def test_reviewed_alone_queues_no_reply(store: ReviewStore) -> None:
+    state = store.set_patch_state(FAMILY, 1, "mm: a", "reviewed")
+    assert (state.state, state.queued, state.changes_requested, state.reply) == (
+        "reviewed", False, False, None)
+    assert store.patch_states(FAMILY, 1, ["mm: a"])["mm: a"].reply is None
+
+
+def test_reviewed_by_and_changes_requested_exclude_each_other(store: ReviewStore) -> None:
+    store.set_patch_state(FAMILY, 1, "mm: a", "reviewed", queued=True)
+    state = store.set_patch_state(FAMILY, 1, "mm: a", changes_requested=True)
+    assert (state.queued, state.changes_requested, state.reply) == (
+        False, True, "changes-requested")
+    read = store.patch_states(FAMILY, 1, ["mm: a"])["mm: a"]
+    assert (read.state, read.queued, read.changes_requested) == ("reviewed", False, True)
+    state = store.set_patch_state(FAMILY, 1, "mm: a", queued=True)
+    assert (state.queued, state.changes_requested, state.reply) == (True, False, "reviewed-by")
+    with pytest.raises(ValueError, match="not both"):
+        store.set_patch_state(FAMILY, 1, "mm: a", queued=True, changes_requested=True)
+
+
+def test_line_comments_are_kept_per_revision_and_line(store: ReviewStore) -> None:
+    subject = "[PATCH 1/4] mm: migrate: use a folio in add_page_for_migration()"
+    store.set_line_comment(FAMILY, 1, subject, "mm/migrate.c", "new", 2166, "first", WHO)
+    store.set_line_comment(FAMILY, 1, subject, "mm/migrate.c", "old", 2150, "earlier", WHO)
+    store.set_line_comment(FAMILY, 1, subject, "mm/migrate.c", "new", 2166, "replaced", WHO)
+    store.set_line_comment(FAMILY, 1, "mm: other", "mm/other.c", "new", 3, "elsewhere", WHO)
+    mine = store.line_comments(FAMILY, 1, subject)
+    assert [(c.file, c.side, c.line, c.body) for c in mine] == [
+        ("mm/migrate.c", "old", 2150, "earlier"), ("mm/migrate.c", "new", 2166, "replaced")]
+    assert len(store.line_comments(FAMILY, 1)) == 3
+    assert store.line_comments(FAMILY, 2) == []  # lines move: a comment stays on its revision
+    assert store.set_line_comment(FAMILY, 1, subject, "mm/migrate.c", "old", 2150, " ") is None
+    assert [c.line for c in store.line_comments(FAMILY, 1, subject)] == [2166]
+    with pytest.raises(ValueError):
+        store.set_line_comment(FAMILY, 1, subject, "mm/migrate.c", "mid", 1, "x")
 
 
 def test_settings_and_reviewer_override(store: ReviewStore) -> None:

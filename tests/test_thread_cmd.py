@@ -88,7 +88,8 @@ def test_json_revision_option(capsys):
 
 
 def test_text_tree_from_the_demo_cache(cli_env):
-    result = run_cli("--cache-dir", str(DEMO_CACHE), "thread", MIGRATE_V1, env=cli_env)
+    result = run_cli("--cache-dir", str(DEMO_CACHE), "thread", MIGRATE_V1, "--revision", "1",
+                     env=cli_env)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "[PATCH 0/4] mm: migrate: more folio conversion" in out

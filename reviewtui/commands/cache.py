@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from reviewtui.commands.common import add_command, thread_cache
+from reviewtui.commands.common import add_command, output_console, thread_cache
 from reviewtui.errors import MboxError
 from reviewtui.lore.cache import split_raw
 from reviewtui.lore.fetch import read_mbox_file
+from reviewtui.lore.shipped import LayeredCache
 from reviewtui.model.load import load_series
 
 
@@ -40,17 +40,25 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_ls(args: argparse.Namespace) -> int:
-    """Print the cached threads as a table or JSON."""
-    threads = thread_cache(args).threads()
+    """Print the cached threads as a table or JSON (shipped demo threads marked as such)."""
+    cache = thread_cache(args)
+    threads = cache.threads()
+    shipped = {t.msgid for t in cache.shipped()} if isinstance(cache, LayeredCache) else set()
     if args.format == "json":
-        print(json.dumps([t.as_json() for t in threads], indent=2))
+        print(json.dumps([{**t.as_json(), "shipped": t.msgid in shipped} for t in threads],
+                         indent=2))
         return 0
-    table = Table(title=f"{len(threads)} cached thread(s)", title_justify="left")
+    title = f"{len(threads)} cached thread(s)"
+    if shipped:
+        title += f", {len(shipped)} of them shipped with reviewtui (read-only)"
+    table = Table(title=title, title_justify="left")
     for col in ("date", "messages", "author", "subject", "msgid"):
         table.add_column(col, overflow="fold")
     for t in threads:
-        table.add_row(t.date[:10], str(t.messages), escape(t.author), escape(t.subject), escape(t.msgid))
-    Console().print(table)
+        mark = " (shipped)" if t.msgid in shipped else ""
+        table.add_row(t.date[:10], f"{t.messages}{mark}", escape(t.author), escape(t.subject),
+                      escape(t.msgid))
+    output_console().print(table)
     return 0
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewtui import config
 from reviewtui.errors import UsageError
 from reviewtui.lore.cache import CachedThread, ThreadCache
 from reviewtui.lore.revisions import find_family, series_key, subject_revision
 from reviewtui.model.thread import Revision, Series
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -41,13 +46,31 @@ def add_thread_arguments(parser: argparse.ArgumentParser, *, refresh: bool = Tru
 
 
 def thread_cache(args: argparse.Namespace) -> ThreadCache:
-    """The ThreadCache chosen by --cache-dir / REVIEWTUI_CACHE_DIR / XDG."""
-    return ThreadCache(config.cache_dir(getattr(args, "cache_dir", None)))
+    """The ThreadCache chosen by --cache-dir / REVIEWTUI_CACHE_DIR / XDG.
+
+    The default cache reads the shipped demo threads it lacks (config.shipped_cache_dir).
+    """
+    root = config.cache_dir(getattr(args, "cache_dir", None))
+    chosen = getattr(args, "cache_dir", None) or os.environ.get("REVIEWTUI_CACHE_DIR")
+    shipped = None if chosen else config.shipped_cache_dir()
+    if shipped is not None and shipped.resolve() != root.resolve():
+        from reviewtui.lore.shipped import LayeredCache
+
+        return LayeredCache(root, ThreadCache(shipped))
+    return ThreadCache(root)
+
+
+# What the command line says after a command succeeded (an error stays one line).
+NOTICES: list[str] = []
 
 
 @dataclass
 class LoadedThread:
-    """A parsed thread, where it came from, and the revision asked for."""
+    """A parsed thread, where it came from, and the revision asked for.
+
+    `notice` says when a newer revision of the series is known than the one reviewed, or
+    that the thread given was older than the revision reviewed ('' otherwise).
+    """
 
     series: Series
     revision: Revision
@@ -55,10 +78,15 @@ class LoadedThread:
     entry: CachedThread | None = None
     family: str = ""
     cache: ThreadCache | None = None
+    notice: str = ""
 
 
 def open_thread(args: argparse.Namespace) -> LoadedThread:
-    """Load THREAD from the cache (or --mbox FILE); fetch only when --refresh asks."""
+    """Load THREAD from the cache (or --mbox FILE); fetch only when --refresh asks.
+
+    Without --revision, a cached THREAD is reviewed at the latest revision of its series that
+    the cache knows (a linked or matching newer thread), and the notice says so.
+    """
     from reviewtui.lore.fetch import parse_thread_ref, read_mbox_file
     from reviewtui.model.load import load_series
 
@@ -86,17 +114,43 @@ def open_thread(args: argparse.Namespace) -> LoadedThread:
     series = load_series(data)
     wanted = getattr(args, "revision", None)
     cache = thread_cache(args)
+    given = series.latest.number
+    newest = _newest_cached(cache, series)
+    notice = ""
     if wanted is not None and wanted not in series.revisions and entry is not None:
         series, entry = _other_revision(cache, series, wanted)
         source = f"cache:{entry.msgid}"
+    elif wanted is None and entry is not None and newest is not None:
+        entry, data = cache.read(newest.msgid)
+        series = load_series(data)
+        source = f"cache:{entry.msgid}"
+        notice = (f"v{series.latest.number} exists: reviewing v{series.latest.number}; "
+                  f"--revision {given} for v{given}")
     try:
         revision = series.revision(wanted)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from exc
+    if not notice and newest is not None and subject_revision(newest.subject) > revision.number:
+        later = subject_revision(newest.subject)
+        notice = f"v{later} exists (newer than v{revision.number}): --revision {later} reviews it"
+        if mbox:
+            notice = f"v{later} of this series is cached; this is v{revision.number} from {mbox}"
     # The cache links revisions even for --mbox input (a v2 file still finds a cached v1).
     family = series_key(cache, series, revision)
+    if notice and getattr(args, "announce", True) and notice not in NOTICES:
+        NOTICES.append(notice)
     return LoadedThread(series=series, revision=revision, source=source, entry=entry,
-                        family=family, cache=cache)
+                        family=family, cache=cache, notice=notice)
+
+
+def _newest_cached(cache: ThreadCache, series: Series) -> CachedThread | None:
+    """The cached thread of SERIES's family holding a newer revision than SERIES has, if any."""
+    best, newest = series.latest.number, None
+    for member in find_family(cache, series, series.latest).threads:
+        number = subject_revision(member.subject)
+        if number > best and member.msgid not in series.messages:
+            best, newest = number, member
+    return newest
 
 
 def _other_revision(cache: ThreadCache, series: Series, wanted: int):
@@ -111,6 +165,20 @@ def _other_revision(cache: ThreadCache, series: Series, wanted: int):
     have = sorted({subject_revision(t.subject) for t in family.threads} | set(series.revisions))
     raise UsageError(f"revision v{wanted} of this series is not cached (have: "
                      f"{', '.join(f'v{n}' for n in have)}); fetch it first")
+
+
+
+PIPED_WIDTH = 200
+
+
+def output_console() -> Console:
+    """A Rich console for command output: the terminal's width, or when stdout is a pipe or a
+    file, COLUMNS or a wide page, so identifiers are never folded at 80 columns."""
+    from rich.console import Console
+
+    if sys.stdout.isatty() or "COLUMNS" in os.environ:
+        return Console(highlight=False)
+    return Console(highlight=False, width=PIPED_WIDTH)
 
 
 def stderr_progress():

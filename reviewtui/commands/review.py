@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.console import Console
 from rich.markup import escape
 
-from reviewtui.commands.common import add_command, add_thread_arguments
+from reviewtui.commands.common import add_command, add_thread_arguments, output_console
 from reviewtui.errors import ReviewtuiError, UsageError
 from reviewtui.session import add_tree_arguments
 
@@ -50,10 +49,12 @@ def print_series(args: argparse.Namespace) -> int:
     from reviewtui.analysis.verdict import verdict
     from reviewtui.session import review_context, stored_tags
 
-    ctx = review_context(args)
+    ctx = review_context(argparse.Namespace(**{**vars(args), "announce": False}))
     loaded, rev = ctx.loaded, ctx.revision
     tags = stored_tags(args, ctx)
-    console = Console(highlight=False)
+    console = output_console()
+    if loaded.notice:
+        console.print(f"[bold yellow]{escape(loaded.notice)}[/]")
     console.print(f"[bold]{escape(rev.subject)}[/] v{rev.number} by {escape(rev.author)} "
                   f"<{escape(rev.email)}>  ({len(loaded.series.messages)} messages, "
                   f"revisions: {', '.join(f'v{n}' for n in sorted(loaded.series.revisions))})")

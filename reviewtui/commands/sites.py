@@ -18,7 +18,13 @@ from reviewtui.analysis.discussion import site_discussion_map
 from reviewtui.analysis.sitejson import site_to_json
 from reviewtui.analysis.sites import RevisionSites, scan_revision
 from reviewtui.analysis.verdict import verdict as verdict_of
-from reviewtui.commands.common import add_command, add_thread_arguments, catalogue_path, open_thread
+from reviewtui.commands.common import (
+    add_command,
+    add_thread_arguments,
+    catalogue_path,
+    open_thread,
+    output_console,
+)
 from reviewtui.model.thread import Revision
 from reviewtui.session import ReviewContext, stored_tags
 from reviewtui.store import SiteTag
@@ -75,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "format", "table") == "json":
         _print_json(found, revision, catalogue, review)
     else:
-        print_table(found, revision, Console(highlight=False), catalogue, review)
+        print_table(found, revision, output_console(), catalogue, review)
     return 0
 
 
@@ -124,7 +130,7 @@ def print_table(found: RevisionSites, revision: Revision, console: Console,
 
 
 def _table(sites: list[CallSite], catalogue: Catalogue, review: SiteReview) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=True, padding=(0, 1))
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, expand=sys.stdout.isatty(), padding=(0, 1))
     table.add_column("id", style="cyan", no_wrap=True, width=12)
     table.add_column("where", overflow="fold", ratio=2, min_width=16)
     table.add_column("change", overflow="fold",

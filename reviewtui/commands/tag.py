@@ -17,7 +17,7 @@ from reviewtui.session import (
     review_context,
     reviewer_identity,
 )
-from reviewtui.store import PATCH_STATES, ReviewStore
+from reviewtui.store import CHANGES_REQUESTED, PATCH_STATES, REVIEWED_BY, ReviewStore
 
 
 def _who(store: ReviewStore) -> str:
@@ -50,17 +50,26 @@ def register(subparsers) -> None:
     untag.set_defaults(run=run_untag)
 
     mark = add_command(
-        subparsers, "mark", "Set the review state of a patch",
-        "Mark a patch reviewed, skipped or unreviewed; --queue-reviewed-by also queues a "
-        "Reviewed-by reply for 'reviewtui trailers --reviewed'.",
+        subparsers, "mark", "Set the review state of a patch, and queue a reply",
+        "Mark a patch reviewed, skipped or unreviewed. That records your progress only: no "
+        "reply is ever written for it. A reply is written only when you queue one: "
+        "--queue-reviewed-by (a reply ending with your Reviewed-by) or --request-changes "
+        "(a reply carrying your site notes and line comments, no trailer). 'reviewtui "
+        "replies' writes what is queued.",
     )
     add_thread_arguments(mark)
     mark.add_argument("patch", metavar="PATCH", help="patch number (N or N/M)")
     # dest must not be "state": that is the global --state FILE option.
     mark.add_argument("patch_state", choices=PATCH_STATES, metavar="STATE",
                       help=f"one of: {', '.join(PATCH_STATES)}")
-    mark.add_argument("--queue-reviewed-by", action="store_true",
-                      help="queue a Reviewed-by reply for this patch")
+    reply = mark.add_mutually_exclusive_group()
+    reply.add_argument("--queue-reviewed-by", action="store_true",
+                       help="queue a Reviewed-by reply for this patch (with STATE reviewed)")
+    reply.add_argument("--request-changes", action="store_true",
+                       help="queue a reply asking for changes: your notes and line comments, "
+                       "no trailer (with STATE reviewed)")
+    reply.add_argument("--unqueue", action="store_true",
+                       help="drop the reply queued for this patch")
     mark.set_defaults(run=run_mark)
 
 
@@ -94,16 +103,20 @@ def run_untag(args: argparse.Namespace) -> int:
 
 
 def run_mark(args: argparse.Namespace) -> int:
-    """Set a patch's review state (and the reviewed-by flag)."""
-    if args.queue_reviewed_by and args.patch_state != "reviewed":
-        raise UsageError("--queue-reviewed-by goes with the state 'reviewed'")
+    """Set a patch's review state and, when asked, the reply queued for it."""
+    wants = args.queue_reviewed_by or args.request_changes
+    if wants and args.patch_state != "reviewed":
+        option = "--queue-reviewed-by" if args.queue_reviewed_by else "--request-changes"
+        raise UsageError(f"{option} goes with the state 'reviewed'")
     loaded = open_thread(args)
     patch = find_patch(loaded.revision, args.patch)
-    family = loaded.family
+    queued = True if args.queue_reviewed_by else (False if args.unqueue else None)
+    changes = True if args.request_changes else (False if args.unqueue else None)
     with open_store(args) as store:
-        state = store.set_patch_state(family, loaded.revision.number, patch.subject,
-                                      args.patch_state, queued=args.queue_reviewed_by,
+        state = store.set_patch_state(loaded.family, loaded.revision.number, patch.subject,
+                                      args.patch_state, queued=queued, changes_requested=changes,
                                       who=_who(store))
-    queued = " (Reviewed-by queued)" if state.queued else ""
-    print(f"{patch.label} {patch.subject}: {state.state}{queued}")
+    queued_text = {REVIEWED_BY: " (Reviewed-by queued)",
+                   CHANGES_REQUESTED: " (reply asking for changes queued)"}.get(state.reply, "")
+    print(f"{patch.label} {patch.subject}: {state.state}{queued_text}")
     return 0

@@ -15,7 +15,13 @@ from rich.tree import Tree
 
 from reviewtui.analysis.discussion import Discussion, analyse_discussion
 from reviewtui.analysis.mentions import count_mentions
-from reviewtui.commands.common import add_command, add_thread_arguments, catalogue_path, open_thread
+from reviewtui.commands.common import (
+    add_command,
+    add_thread_arguments,
+    catalogue_path,
+    open_thread,
+    output_console,
+)
 from reviewtui.model.thread import Message, Revision, Series
 
 MAX_DEPTH = 12
@@ -47,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
                   ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print_tree(series, revision, messages, discussion, Console(highlight=False))
+        print_tree(series, revision, messages, discussion, output_console())
     return 0
 
 

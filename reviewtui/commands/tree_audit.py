@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -19,6 +17,7 @@ from reviewtui.commands.common import (
     add_thread_arguments,
     catalogue_path,
     open_thread,
+    output_console,
 )
 from reviewtui.errors import ReviewtuiError, UsageError
 from reviewtui.tree.render import (
@@ -142,8 +141,7 @@ def _tags(args: argparse.Namespace, loaded, sites, rows: list[TreeRow]) -> dict[
 
 
 def _print_table(view: AuditView) -> None:
-    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    console = Console(highlight=False, width=200 if wide else None)
+    console = output_console()
     for line in summary_lines(view):
         console.print(Text(line), soft_wrap=True)
     if not view.rows:

@@ -1,8 +1,9 @@
-"""Reviewed-by replies as real, threaded RFC 822 messages (.eml files or one mbox); never sent.
+"""Review replies as real, threaded RFC 822 messages (.eml files or one mbox); never sent.
 
 A reply quotes the patch sparingly, the way a reviewer writes: only the call sites that carry
-a note, each with its diff lines and a little context, the note under them, and the trailer
-at the end. Every header is built with the email library from cleaned values, so a name or
+a note and the lines that carry a comment, each with its diff lines and a little context, the
+note or comment under them, and at the end the trailer (Reviewed-by, ...) — or no trailer at
+all for a reply that asks for changes. Every header is built with the email library from cleaned values, so a name or
 subject holding line breaks cannot add headers.
 """
 
@@ -12,7 +13,7 @@ import email.policy
 import email.utils
 import re
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -26,6 +27,7 @@ from reviewtui.lore.cache import raw_to_mbox, write_atomic
 from reviewtui.lore.revisions import subject_stem
 from reviewtui.model.diff import FilePatch, Hunk
 from reviewtui.model.thread import Message, Patch, Revision
+from reviewtui.store.records import CHANGES_REQUESTED, REVIEWED_BY
 
 TRAILERS = ("Reviewed-by", "Acked-by", "Tested-by")
 # email.policy.SMTP without the CRLF: files on disk and mboxes use LF.
@@ -50,6 +52,17 @@ class SiteNote:
 
     site: CallSite
     note: str
+
+
+@dataclass(frozen=True)
+class LineNote:
+    """The reviewer's comment on one diff line of patch PATCH (side "old" or "new")."""
+
+    patch: int
+    file: str
+    side: str
+    line: int
+    body: str
 
 
 @dataclass(frozen=True)
@@ -220,21 +233,52 @@ def _hunk_of(patch: Patch, site: CallSite) -> tuple[FilePatch, Hunk] | None:
     return None
 
 
-def quote_notes(patch: Patch, notes: Sequence[SiteNote]) -> list[str]:
-    """Quoted diff lines around each noted site, the note under them, '[...]' where trimmed."""
+# (file index, hunk index, first and last quoted line index, the text under the quote)
+_Window = tuple[int, int, int, int, list[str]]
+
+
+def _site_window(patch: Patch, item: SiteNote) -> _Window | None:
+    located = _hunk_of(patch, item.site)
+    indexes = _site_indexes(located[1], item.site) if located else []
+    if not located or not indexes:
+        return None
+    hunk = located[1]
+    start = max(0, min(indexes) - CONTEXT_BEFORE)
+    end = min(len(hunk.lines) - 1, max(indexes) + CONTEXT_AFTER)
+    return item.site.file_index, item.site.hunk_index, start, end, note_lines(item.note)
+
+
+def _line_window(patch: Patch, item: LineNote) -> _Window | None:
+    """The commented line as the last quoted line, so a reader (and b4) sees what it answers."""
+    found = patch.diff.locate(item.file, item.side, item.line)
+    if found is None:
+        return None
+    file_index, hunk_index, i = found
+    return file_index, hunk_index, max(0, i - CONTEXT_BEFORE), i, note_lines(item.body)
+
+
+def quote_notes(patch: Patch, notes: Sequence[SiteNote],
+                comments: Sequence[LineNote] = ()) -> list[str]:
+    """Quoted diff lines around each noted site and commented line, the text under them.
+
+    '[...]' marks what was trimmed; a note or comment whose lines are not in the diff is
+    written after the quotes with the place it is about.
+    """
     windows: dict[tuple[int, int], list[tuple[int, int, list[str]]]] = {}
-    unplaced: list[SiteNote] = []
+    unplaced: list[tuple[str, str]] = []
     for item in notes:
-        located = _hunk_of(patch, item.site)
-        indexes = _site_indexes(located[1], item.site) if located else []
-        if not located or not indexes:
-            unplaced.append(item)
-            continue
-        key = (item.site.file_index, item.site.hunk_index)
-        hunk = located[1]
-        start = max(0, min(indexes) - CONTEXT_BEFORE)
-        end = min(len(hunk.lines) - 1, max(indexes) + CONTEXT_AFTER)
-        windows.setdefault(key, []).append((start, end, note_lines(item.note)))
+        window = _site_window(patch, item)
+        if window is None:
+            unplaced.append((" ".join(x for x in (item.site.file, item.site.function) if x),
+                             item.note))
+        else:
+            windows.setdefault(window[:2], []).append(window[2:])
+    for comment in comments:
+        window = _line_window(patch, comment)
+        if window is None:
+            unplaced.append((f"{comment.file}:{comment.line}", comment.body))
+        else:
+            windows.setdefault(window[:2], []).append(window[2:])
     out: list[str] = []
     last_file = None
     for (file_index, hunk_index), spans in sorted(windows.items()):
@@ -255,19 +299,22 @@ def quote_notes(patch: Patch, notes: Sequence[SiteNote]) -> list[str]:
                 out.append(_quote(f"{hunk.lines[i].kind}{hunk.lines[i].text}"))
             shown = max(shown, end)
             out.extend(["", *lines, ""])
-    for item in unplaced:
-        where = " ".join(x for x in (item.site.file, item.site.function) if x)
-        out.extend([f"At {where}:" if where else "", *note_lines(item.note), ""])
+    for where, text in unplaced:
+        out.extend([f"At {clean_header(where)}:" if where else "", *note_lines(text), ""])
     return out
 
 
 def _merge(spans: list[tuple[int, int, list[str]]]) -> list[tuple[int, int, list[str]]]:
-    """Windows sorted by position; overlapping ones share their quote and keep both notes."""
+    """Windows sorted by where they end; a window starting inside the previous one goes on.
+
+    Every text stays under the last line its window quotes (a comment on a line is read as
+    answering the line right above it), and no diff line is quoted twice.
+    """
     merged: list[tuple[int, int, list[str]]] = []
-    for start, end, lines in sorted(spans, key=lambda s: (s[0], s[1])):
-        if merged and start <= merged[-1][1]:
+    for start, end, lines in sorted(spans, key=lambda s: (s[1], s[0])):
+        if merged and end == merged[-1][1]:
             prev_start, prev_end, prev_lines = merged[-1]
-            merged[-1] = (prev_start, max(prev_end, end), [*prev_lines, "", *lines])
+            merged[-1] = (min(prev_start, start), prev_end, [*prev_lines, "", *lines])
         else:
             merged.append((start, end, lines))
     return merged
@@ -284,11 +331,13 @@ def quote_opening(text: str, max_lines: int = 5) -> list[str]:
     return [*head, "> [...]"] if head else ["> [...]"]
 
 
-def _body(original: Message, quoted: list[str], trailer_line: str) -> str:
+def _body(original: Message, quoted: list[str], closing: list[str]) -> str:
     lines: list[str] = []
-    for line in [attribution(original), *quoted, "", trailer_line]:
+    for line in [attribution(original), *quoted, "", *closing]:
         if line or (lines and lines[-1]):  # no runs of blank lines
             lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
     return "\n".join([*lines, ""])
 
 
@@ -308,21 +357,34 @@ def trailer_line(trailer: str, reviewer: Identity) -> str:
 
 
 def patch_reply(
-    patch: Patch, reviewer: Identity, trailer: str = "Reviewed-by",
+    patch: Patch, reviewer: Identity, trailer: str | None = "Reviewed-by",
     notes: Sequence[SiteNote] = (), date: datetime | None = None,
+    comments: Sequence[LineNote] = (),
 ) -> Reply:
-    """The reply to one patch: its noted sites quoted (or its opening lines), then the trailer."""
-    line = trailer_line(trailer, reviewer)
-    msg = reply_headers(patch.message, reviewer, date)
+    """The reply to one patch: its noted sites and commented lines quoted, then the trailer.
+
+    Without a trailer (TRAILER None) the reply asks for changes: it carries the notes and
+    comments and nothing else, so it needs at least one of them.
+    """
+    closing = [trailer_line(trailer, reviewer)] if trailer else []
     noted = [n for n in notes if n.note.strip()]
-    quoted = quote_notes(patch, noted) if noted else quote_opening(patch.commit_message)
-    _set_body(msg, _body(patch.message, quoted, line))
+    commented = [c for c in comments if c.body.strip()]
+    if not closing and not noted and not commented:
+        raise UsageError(f"nothing to say on {patch.label}: a reply asking for changes needs "
+                         "a site note or a line comment")
+    msg = reply_headers(patch.message, reviewer, date)
+    if noted or commented:
+        quoted = quote_notes(patch, noted, commented)
+    else:
+        quoted = quote_opening(patch.commit_message)
+    _set_body(msg, _body(patch.message, quoted, closing))
     return Reply(patch.number, clean_header(patch.message.subject), msg)
 
 
 def cover_reply(
     revision: Revision, reviewer: Identity, trailer: str = "Reviewed-by",
     notes: Sequence[SiteNote] = (), date: datetime | None = None,
+    comments: Sequence[LineNote] = (),
 ) -> Reply:
     """One reply to the cover letter whose trailer b4 applies to every patch of the series."""
     if revision.cover is None:
@@ -332,33 +394,64 @@ def cover_reply(
     quoted = quote_opening(revision.cover.body)
     for patch in revision.patches:
         mine = [n for n in notes if n.site.patch == patch.number and n.note.strip()]
-        if mine:
+        lines = [c for c in comments if c.patch == patch.number and c.body.strip()]
+        if mine or lines:
             quoted.extend(["", f"In {patch.label} {clean_header(patch.subject)}:", ""])
-            quoted.extend(quote_notes(patch, mine))
+            quoted.extend(quote_notes(patch, mine, lines))
     quoted.extend(["", "For the series:"])
-    _set_body(msg, _body(revision.cover, quoted, line))
+    _set_body(msg, _body(revision.cover, quoted, [line]))
     return Reply(0, clean_header(revision.cover.subject), msg)
+
+
+def _check_numbers(revision: Revision, chosen: Iterable[int]) -> None:
+    numbers = [p.number for p in revision.patches]
+    unknown = sorted(n for n in set(chosen) if n not in numbers)
+    if unknown:
+        raise UsageError(f"v{revision.number} has no patch {', '.join(map(str, unknown))} "
+                         f"(it has {', '.join(map(str, numbers))})")
 
 
 def build_replies(
     revision: Revision, patches: Sequence[int], reviewer: Identity, *,
-    trailer: str = "Reviewed-by", notes: Sequence[SiteNote] = (), cover: bool = False,
+    trailer: str | None = "Reviewed-by", notes: Sequence[SiteNote] = (), cover: bool = False,
+    date: datetime | None = None, comments: Sequence[LineNote] = (),
+) -> list[Reply]:
+    """Replies for the chosen PATCHES, or one cover-letter reply when COVER and all are chosen.
+
+    TRAILER None writes replies that ask for changes (notes and comments, no trailer).
+    """
+    chosen = sorted(set(patches))
+    _check_numbers(revision, chosen)
+    if cover:
+        if chosen != [p.number for p in revision.patches]:
+            raise UsageError("a cover-letter reply covers the whole series: choose every patch")
+        if trailer is None:
+            raise UsageError("a cover-letter reply gives a trailer for the series")
+        return [cover_reply(revision, reviewer, trailer, notes, date, comments)]
+    return [patch_reply(revision.patch(n), reviewer, trailer,
+                        [x for x in notes if x.site.patch == n], date,
+                        [c for c in comments if c.patch == n])
+            for n in chosen]
+
+
+def queued_replies(
+    revision: Revision, kinds: Mapping[int, str], reviewer: Identity, *,
+    notes: Sequence[SiteNote] = (), comments: Sequence[LineNote] = (),
     date: datetime | None = None,
 ) -> list[Reply]:
-    """Replies for the chosen PATCHES, or one cover-letter reply when COVER and all are chosen."""
-    chosen = sorted(set(patches))
-    numbers = [p.number for p in revision.patches]
-    unknown = [n for n in chosen if n not in numbers]
-    if unknown:
-        raise UsageError(f"v{revision.number} has no patch {', '.join(map(str, unknown))} "
-                         f"(it has {', '.join(map(str, numbers))})")
-    if cover:
-        if chosen != numbers:
-            raise UsageError("a cover-letter reply covers the whole series: choose every patch")
-        return [cover_reply(revision, reviewer, trailer, notes, date)]
-    return [patch_reply(revision.patch(n), reviewer, trailer,
-                        [x for x in notes if x.site.patch == n], date)
-            for n in chosen]
+    """The replies the reviewer queued: KINDS maps a patch number to REVIEWED_BY or
+    CHANGES_REQUESTED (what PatchState.reply says); nothing else is written."""
+    _check_numbers(revision, kinds)
+    replies = []
+    for number in sorted(kinds):
+        kind = kinds[number]
+        if kind not in (REVIEWED_BY, CHANGES_REQUESTED):
+            raise ValueError(f"unknown reply kind {kind!r}")
+        replies.append(patch_reply(
+            revision.patch(number), reviewer, "Reviewed-by" if kind == REVIEWED_BY else None,
+            [x for x in notes if x.site.patch == number], date,
+            [c for c in comments if c.patch == number]))
+    return replies
 
 
 def write_eml_dir(replies: Sequence[Reply], directory: str | Path) -> list[Path]:

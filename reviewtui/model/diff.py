@@ -82,6 +82,23 @@ class ParsedDiff:
         """The change to PATH, if the patch touches it."""
         return next((f for f in self.files if f.path == path or f.old_path == path), None)
 
+    def locate(self, path: str, side: str, number: int) -> tuple[int, int, int] | None:
+        """(file, hunk, line) indexes of line NUMBER of PATH on SIDE ("old" or "new").
+
+        "old" finds a removed or context line by its pre-image number, "new" an added or
+        context line by its post-image number.
+        """
+        kinds = ("-", " ") if side == "old" else ("+", " ")
+        for file_index, fpatch in enumerate(self.files):
+            if path not in (fpatch.new_path, fpatch.old_path):
+                continue
+            for hunk_index, hunk in enumerate(fpatch.hunks):
+                for i, line in enumerate(hunk.lines):
+                    at = line.old_no if side == "old" else line.new_no
+                    if at == number and line.kind in kinds:
+                        return file_index, hunk_index, i
+        return None
+
 
 def split_commit_and_diff(body: str) -> tuple[str, str]:
     """Split a patch email body into the commit-message part and the diff part."""

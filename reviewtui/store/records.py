@@ -71,9 +71,18 @@ class SiteTag:
         return self.tagged and self.record is not None and self.record.revision < self.revision
 
 
+REVIEWED_BY = "reviewed-by"
+CHANGES_REQUESTED = "changes-requested"
+
+
 @dataclass(frozen=True)
 class PatchState:
-    """A patch's review state as seen from one revision (possibly set on an earlier one)."""
+    """A patch's review state as seen from one revision (possibly set on an earlier one).
+
+    `state` is review progress only. A reply is written only when the reviewer queued one:
+    a Reviewed-by (`queued`) or a reply asking for changes, without a trailer
+    (`changes_requested`); the two exclude each other.
+    """
 
     subject: str
     revision: int
@@ -82,6 +91,7 @@ class PatchState:
     set_on: int | None = None  # revision the state was set on; None: never set
     who: str = ""
     updated_at: str = ""
+    changes_requested: bool = False  # a reply without trailer, carrying notes and comments
 
     @property
     def carried(self) -> bool:
@@ -89,6 +99,29 @@ class PatchState:
         return self.set_on is not None and self.set_on < self.revision
 
     @property
-    def wants_reply(self) -> bool:
-        """Reviewed or queued on this very revision (a reply for an older one says nothing)."""
-        return not self.carried and (self.state == "reviewed" or self.queued)
+    def reply(self) -> str | None:
+        """The reply queued on this very revision: REVIEWED_BY, CHANGES_REQUESTED or None.
+
+        A reply queued for an older revision says nothing about this one.
+        """
+        if self.carried:
+            return None
+        if self.queued:
+            return REVIEWED_BY
+        if self.changes_requested:
+            return CHANGES_REQUESTED
+        return None
+
+
+@dataclass(frozen=True)
+class LineComment:
+    """A reviewer's comment on one diff line of a patch in one revision."""
+
+    patch_key: str
+    revision: int
+    file: str  # the post-image path (the pre-image path for a deleted file)
+    side: str  # "old": pre-image line number, "new": post-image line number
+    line: int
+    body: str
+    who: str = ""
+    updated_at: str = ""

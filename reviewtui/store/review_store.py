@@ -17,7 +17,13 @@ from typing import Self
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.lore.revisions import subject_stem
 from reviewtui.store.db import connect, set_wal, state_error, transaction, translated
-from reviewtui.store.records import PATCH_STATES, PatchState, SiteTag, TagRecord
+from reviewtui.store.records import (
+    PATCH_STATES,
+    LineComment,
+    PatchState,
+    SiteTag,
+    TagRecord,
+)
 from reviewtui.store.schema import SCHEMA_VERSION, check_version, migrate, schema_version
 
 _TAG_COLUMNS = ("site_id, revision, file, function, new_function, anchor, removed, added, "
@@ -181,7 +187,7 @@ class ReviewStore:
         """
         moved = 0
         with self._write() as conn:
-            for table in ("site_tag", "patch_state"):
+            for table in ("site_tag", "patch_state", "line_comment"):
                 moved += conn.execute(f"UPDATE OR IGNORE {table} SET family = ? WHERE family = ?",
                                       (new, old)).rowcount
                 conn.execute(f"DELETE FROM {table} WHERE family = ?", (old,))
@@ -191,36 +197,49 @@ class ReviewStore:
 
     def set_patch_state(
         self, family: str, revision: int, subject: str,
-        state: str | None = None, *, queued: bool | None = None, who: str = "",
+        state: str | None = None, *, queued: bool | None = None,
+        changes_requested: bool | None = None, who: str = "",
     ) -> PatchState:
-        """Set the review state and/or the reviewed-by flag of a patch (None keeps the value)."""
+        """Set the review state and/or the queued reply of a patch (None keeps the value).
+
+        Queuing a Reviewed-by drops a queued request for changes and the other way round.
+        """
         if state is not None and state not in PATCH_STATES:
             raise ValueError(f"unknown patch state {state!r}; valid: {', '.join(PATCH_STATES)}")
+        if queued and changes_requested:
+            raise ValueError("a reply gives a Reviewed-by or asks for changes, not both")
         key = patch_key(subject)
         stamp = now()
         with self._write() as conn:
             row = conn.execute(
-                "SELECT state, queued FROM patch_state "
+                "SELECT state, queued, changes_requested FROM patch_state "
                 "WHERE family = ? AND patch_key = ? AND revision = ?",
                 (family, key, revision),
             ).fetchone()
-            old_state, old_queued = row if row else ("unreviewed", 0)
+            old_state, old_queued, old_changes = row if row else ("unreviewed", 0, 0)
             new_state = state if state is not None else old_state
             new_queued = bool(old_queued) if queued is None else queued
+            new_changes = bool(old_changes) if changes_requested is None else changes_requested
+            if queued:
+                new_changes = False
+            if changes_requested:
+                new_queued = False
             conn.execute(
-                "INSERT OR REPLACE INTO patch_state "
-                "(family, patch_key, revision, subject, state, queued, who, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (family, key, revision, subject, new_state, int(new_queued), who, stamp),
+                "INSERT OR REPLACE INTO patch_state (family, patch_key, revision, subject, "
+                "state, queued, changes_requested, who, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (family, key, revision, subject, new_state, int(new_queued), int(new_changes),
+                 who, stamp),
             )
-        return PatchState(subject, revision, new_state, new_queued, revision, who, stamp)
+        return PatchState(subject, revision, new_state, new_queued, revision, who, stamp,
+                          new_changes)
 
     def patch_states(self, family: str, revision: int, subjects: Iterable[str]) -> dict[str, PatchState]:
         """The state of every patch subject in REVISION (carried from an earlier one if unset)."""
         latest: dict[str, tuple] = {}
         for row in self._read(
-            "SELECT patch_key, revision, state, queued, who, updated_at FROM patch_state "
-            "WHERE family = ? AND revision <= ? ORDER BY revision",
+            "SELECT patch_key, revision, state, queued, who, updated_at, changes_requested "
+            "FROM patch_state WHERE family = ? AND revision <= ? ORDER BY revision",
             (family, revision),
         ):
             latest[row[0]] = row
@@ -230,10 +249,47 @@ class ReviewStore:
             if row is None:
                 result[subject] = PatchState(subject, revision)
             else:
-                _, set_on, state, queued, who, stamp = row
+                _, set_on, state, queued, who, stamp, changes = row
                 result[subject] = PatchState(subject, revision, state, bool(queued), set_on,
-                                             who, stamp)
+                                             who, stamp, bool(changes))
         return result
+
+    # -- line comments ------------------------------------------------------------------
+
+    def set_line_comment(
+        self, family: str, revision: int, subject: str, file: str, side: str, line: int,
+        body: str, who: str = "",
+    ) -> LineComment | None:
+        """Comment on one diff line (an empty BODY deletes the comment; returns None then)."""
+        if side not in ("old", "new") or line < 1:
+            raise ValueError(f"a line comment needs side old/new and a line >= 1, not {side} {line}")
+        key = patch_key(subject)
+        stamp = now()
+        where = (family, key, revision, file, side, line)
+        with self._write() as conn:
+            if not body.strip():
+                conn.execute(
+                    "DELETE FROM line_comment WHERE family = ? AND patch_key = ? AND "
+                    "revision = ? AND file = ? AND side = ? AND line = ?", where)
+                return None
+            conn.execute(
+                "INSERT OR REPLACE INTO line_comment (family, patch_key, revision, file, side, "
+                "line, body, who, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*where, body, who, stamp),
+            )
+        return LineComment(key, revision, file, side, line, body, who, stamp)
+
+    def line_comments(self, family: str, revision: int,
+                      subject: str | None = None) -> list[LineComment]:
+        """The line comments of REVISION (of one patch when SUBJECT is given), in diff order."""
+        sql = ("SELECT patch_key, revision, file, side, line, body, who, updated_at "
+               "FROM line_comment WHERE family = ? AND revision = ?")
+        params: tuple = (family, revision)
+        if subject is not None:
+            sql += " AND patch_key = ?"
+            params += (patch_key(subject),)
+        rows = self._read(sql + " ORDER BY patch_key, file, line, side", params)
+        return [LineComment(*row) for row in rows]
 
     # -- settings -----------------------------------------------------------------------
 

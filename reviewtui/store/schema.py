@@ -47,6 +47,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )""",
     ),
+    (
+        # A reply asking for changes (no trailer) is queued apart from a Reviewed-by (queued):
+        # "I looked at it" (state reviewed) never means either of them.
+        """ALTER TABLE patch_state ADD COLUMN changes_requested INTEGER NOT NULL DEFAULT 0
+            CHECK (changes_requested IN (0, 1))""",
+        # A reviewer's comment on one line of a revision's diff (side 'old': a removed or
+        # context line by its pre-image number, 'new': an added or context line by its
+        # post-image number). Lines move between revisions, so comments do not carry over.
+        """CREATE TABLE line_comment (
+            family     TEXT NOT NULL,
+            patch_key  TEXT NOT NULL,
+            revision   INTEGER NOT NULL,
+            file       TEXT NOT NULL,
+            side       TEXT NOT NULL CHECK (side IN ('old', 'new')),
+            line       INTEGER NOT NULL CHECK (line > 0),
+            body       TEXT NOT NULL,
+            who        TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (family, patch_key, revision, file, side, line)
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,8 +22,14 @@ from reviewtui.analysis.verdict import verdict as site_verdict
 from reviewtui.commands.common import thread_cache
 from reviewtui.config import Identity
 from reviewtui.model.thread import Message, Patch, Revision, Series
-from reviewtui.session import ReviewContext, review_context, reviewer_identity, scan_tree
-from reviewtui.store import PatchState, ReviewStore, SiteTag
+from reviewtui.session import (
+    ReviewContext,
+    reply_material,
+    review_context,
+    reviewer_identity,
+    scan_tree,
+)
+from reviewtui.store import LineComment, PatchState, ReviewStore, SiteTag
 from reviewtui.tui.patch_lines import AnchorKey
 
 Progress = Callable[[str], None]
@@ -68,6 +74,7 @@ def prepare(args: argparse.Namespace, progress: Progress) -> Prepared:
             step(cache, ref, server, progress=progress, timeout=config.network_timeout())
         # open_thread must not refresh again (it would print progress on our screen).
         args = argparse.Namespace(**{**vars(args), "refresh": False})
+    args = argparse.Namespace(**{**vars(args), "announce": False})  # the title bar says it
     progress("Parsing the thread and finding call sites")
     # The tree is scanned below, not by review_context, so the scan has its own progress line.
     context = review_context(argparse.Namespace(**{**vars(args), "tree": None}))
@@ -109,6 +116,7 @@ class ReviewBackend:
         self.revision: Revision = context.revision
         self.family = context.family
         self.source = context.loaded.source
+        self.notice = context.loaded.notice  # e.g. "v2 exists: reviewing v2; --revision 1 ..."
         self.catalogue = context.catalogue
         self.sites = context.sites
         self.discussion = prepared.discussion
@@ -260,15 +268,41 @@ class ReviewBackend:
         return self._states.get(patch.subject) or PatchState(patch.subject, self.revision.number)
 
     def set_patch_state(self, number: int, state: str | None = None,
-                        queued: bool | None = None) -> PatchState:
-        """Set reviewed/skip/unreviewed and/or the queued Reviewed-by of patch NUMBER."""
+                        queued: bool | None = None,
+                        changes_requested: bool | None = None) -> PatchState:
+        """Set reviewed/skip/unreviewed and/or the reply queued for patch NUMBER."""
         patch = self.revision.patch(number)
         if patch is None:
             raise ValueError("the cover letter has no review state")
         result = self.store.set_patch_state(self.family, self.revision.number, patch.subject,
-                                            state, queued=queued, who=self.who)
+                                            state, queued=queued,
+                                            changes_requested=changes_requested, who=self.who)
         self._states[patch.subject] = result
         return result
+
+    def queued_replies(self) -> dict[int, str]:
+        """Patch number -> the reply queued for it ('reviewed-by', 'changes-requested')."""
+        return {p.number: reply for p in self.revision.patches
+                if (reply := self.patch_state(p.number).reply)}
+
+    # -- line comments -------------------------------------------------------------------
+
+    def line_comments_of(self, number: int) -> dict[tuple[str, str, int], LineComment]:
+        """Patch NUMBER's line comments by (file, side, line)."""
+        patch = self.revision.patch(number)
+        if patch is None:
+            return {}
+        return {(c.file, c.side, c.line): c for c in self.store.line_comments(
+            self.family, self.revision.number, patch.subject)}
+
+    def set_line_comment(self, number: int, file: str, side: str, line: int,
+                         body: str) -> LineComment | None:
+        """Store the comment on one diff line of patch NUMBER ('' deletes it)."""
+        patch = self.revision.patch(number)
+        if patch is None:
+            raise ValueError("the cover letter has no diff to comment on")
+        return self.store.set_line_comment(self.family, self.revision.number, patch.subject,
+                                           file, side, line, body, self.who)
 
     # -- discussion ----------------------------------------------------------------------
 
@@ -315,13 +349,13 @@ class ReviewBackend:
     # -- exports -------------------------------------------------------------------------
 
     def export(self, directory: str | Path) -> ExportResult:
-        """Write the audit table (md, csv, json, html) and the queued Reviewed-by replies.
+        """Write the audit table (md, csv, json, html) and the replies the reviewer queued.
 
         With a tree, the table has the remaining call sites too, built by the same code as
         `reviewtui audit --tree PATH` (it reads their tags back from the store).
         """
         from reviewtui.export.audit import build_audit, render, write_audit
-        from reviewtui.export.replies import SiteNote, build_replies, write_eml_dir
+        from reviewtui.export.replies import queued_replies, write_eml_dir
 
         directory = Path(directory)
         files: list[Path] = []
@@ -335,18 +369,18 @@ class ReviewBackend:
                                    argparse.Namespace(state=str(self.store.path)))
         for fmt in ("md", "csv", "json", "html"):
             files.append(write_audit(render(audit, fmt), directory / f"audit.{fmt}"))
-        wanted = [p.number for p in self.revision.patches
-                  if self.patch_state(p.number).wants_reply]
-        if wanted and self.reviewer is None:
+        kinds = self.queued_replies()
+        if kinds and self.reviewer is None:
             warnings.append("no reviewer identity (git config user.name / user.email): "
-                            "Reviewed-by replies not written")
-        elif wanted:
-            notes = [SiteNote(site, self.note_of(site.id)) for site in self.sites
-                     if self.note_of(site.id)]
-            built = build_replies(self.revision, wanted, self.reviewer, notes=notes)
+                            "replies not written")
+        elif kinds:
+            notes, comments = reply_material(self.store, self.prepared.context)
+            built = queued_replies(self.revision, kinds, self.reviewer, notes=notes,
+                                   comments=comments)
             files.extend(write_eml_dir(built, directory / "replies"))
         else:
-            warnings.append("no patch is queued (r) or marked reviewed (d): no replies written")
+            warnings.append("no reply is queued (r: Reviewed-by, C: ask for changes): "
+                            "no replies written")
         return ExportResult(directory, tuple(files), tuple(warnings))
 
 

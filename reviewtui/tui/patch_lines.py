@@ -22,7 +22,8 @@ class PatchLine:
     """One display line.
 
     kind: subject, commit, blank, file, hunk, site (the heading above a call site's first
-    line), ' ', '-', '+' (diff lines) or problem.
+    line), ' ', '-', '+' (diff lines), mine (the reviewer's own comment on the diff line
+    above it; old_no/new_no say which) or problem.
     """
 
     kind: str
@@ -63,9 +64,12 @@ def build_patch_lines(
     patch: Patch,
     sites: Iterable[CallSite] = (),
     comment_counts: Mapping[AnchorKey, int] | None = None,
+    own_comments: Mapping[AnchorKey, str] | None = None,
 ) -> list[PatchLine]:
-    """Every display line of PATCH with site membership and comment counts."""
+    """Every display line of PATCH with site membership, comment counts, and the reviewer's
+    own line comments (OWN_COMMENTS) as 'mine' lines right under the line they are on."""
     counts = comment_counts or {}
+    own = own_comments or {}
     by_line = _site_index(sites)
     lines = _heading(patch.message, patch.full_subject)
     lines.extend(PatchLine("commit", text) for text in patch.commit_message.split("\n"))
@@ -99,7 +103,28 @@ def build_patch_lines(
                     dl.kind, dl.text, file_index=fi, hunk_index=hunk.index, old_no=dl.old_no,
                     new_no=dl.new_no, sites=tuple(ids), comments=comments, path=fpatch.path,
                 ))
+                side, number = ("-", dl.old_no) if dl.kind == "-" else ("+", dl.new_no)
+                body = own.get((fpatch.path, side, number)) if number is not None else None
+                if body:
+                    lines.extend(
+                        PatchLine("mine", text, file_index=fi, hunk_index=hunk.index,
+                                  old_no=dl.old_no if side == "-" else None,
+                                  new_no=dl.new_no if side == "+" else None, path=fpatch.path)
+                        for text in body.rstrip("\n").split("\n"))
     return lines
+
+
+def comment_target(line: PatchLine | None) -> tuple[str, str, int] | None:
+    """(file, side, line number) a line comment on LINE is stored under, None off the diff.
+
+    Removed lines are numbered in the pre-image ("old"), added and context lines in the
+    post-image ("new"); a 'mine' line stands for the diff line it is under.
+    """
+    if line is None or not (line.is_code or line.kind == "mine") or not line.path:
+        return None
+    if line.kind == "-" or (line.kind == "mine" and line.new_no is None):
+        return (line.path, "old", line.old_no) if line.old_no is not None else None
+    return (line.path, "new", line.new_no) if line.new_no is not None else None
 
 
 def build_message_lines(message: Message) -> list[PatchLine]:

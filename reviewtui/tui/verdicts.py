@@ -24,7 +24,8 @@ VERDICT_SYMBOLS: dict[str, str] = {
 }
 
 STATE_MARKS: dict[str, str] = {"reviewed": "✓", "skip": "–", "unreviewed": " "}
-QUEUED_MARK = "✉"
+# A queued reply: Reviewed-by, or one asking for changes (notes and comments, no trailer).
+REPLY_MARKS: dict[str, str] = {"reviewed-by": "✉", "changes-requested": "✎"}
 
 FN_STYLE = Style(color="black", bgcolor="#e06c75", bold=True)
 FP_STYLE = Style(color="black", bgcolor="#e5c07b", bold=True)

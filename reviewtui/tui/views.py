@@ -50,7 +50,7 @@ def series_item(backend: ReviewBackend, number: int) -> SeriesItem:
     verdicts = [backend.verdict_of(s.id) for s in sites]
     counts = backend.trailer_counts(number)
     return SeriesItem(
-        number, patch.label, patch.subject, state=state.state, queued=state.queued,
+        number, patch.label, patch.subject, state=state.state, reply=state.reply,
         acked=counts["acked"], reviewed=counts["reviewed"], tested=counts["tested"],
         sites=len(sites), untagged=sum(1 for s in sites if backend.requirement_of(s.id) is None),
         risky=sum(1 for v in verdicts if v in RISKY), replies=len(patch.replies),
@@ -98,7 +98,10 @@ def patch_lines(backend: ReviewBackend, number: int) -> list[PatchLine]:
         return build_message_lines(cover) if cover is not None else []
     patch = backend.revision.patch(number)
     assert patch is not None
-    return build_patch_lines(patch, backend.sites_of(number), backend.comment_counts(number))
+    own = {(file, "-" if side == "old" else "+", line): c.body
+           for (file, side, line), c in backend.line_comments_of(number).items()}
+    return build_patch_lines(patch, backend.sites_of(number), backend.comment_counts(number),
+                             own)
 
 
 def site_detail(backend: ReviewBackend, site_id: str | None) -> Text:
@@ -249,6 +252,15 @@ def remaining_line(backend: ReviewBackend) -> Text | None:
     text.append(" · ")
     text.append(f"{untagged} untagged", "bold yellow" if untagged else "dim")
     text.append("  (R lists them)", "dim")
+    return text
+
+
+def notice_text(backend: ReviewBackend) -> Text:
+    """The revision banner: a newer revision exists, or the thread given was an older one."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    if backend.notice:
+        text.append(" ! ", "bold reverse yellow")
+        text.append(" " + clean_line(backend.notice), "bold yellow")
     return text
 
 

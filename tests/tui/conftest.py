@@ -21,10 +21,16 @@ SIZE = (200, 50)  # the terminal size of every Pilot and snapshot test
 
 def review_args(state: Path, *extra: str, cache: Path = DEMO_CACHE,
                 thread: str | None = MIGRATE_V1) -> argparse.Namespace:
-    """Arguments exactly as `reviewtui --cache-dir CACHE --state STATE review THREAD` parses."""
+    """Arguments exactly as `reviewtui --cache-dir CACHE --state STATE review THREAD` parses.
+
+    The demo thread is reviewed at v1 (--revision 1), the revision its discussion is about;
+    by default reviewtui would open the cached v2.
+    """
     argv = ["--cache-dir", str(cache), "--state", str(state), "review"]
     if thread:
         argv.append(thread)
+    if thread == MIGRATE_V1 and cache == DEMO_CACHE and "--revision" not in extra:
+        argv += ["--revision", "1"]
     return build_parser().parse_args([*argv, *extra])
 
 

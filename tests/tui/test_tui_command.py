@@ -10,7 +10,7 @@ except ImportError:
 
 def test_print_option_prints_the_series(tmp_path, cli_env):
     result = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"),
-                     "review", "--print", MIGRATE_V1, env=cli_env)
+                     "review", "--print", MIGRATE_V1, "-v", "1", env=cli_env)
     assert result.returncode == 0, result.stderr
     assert "mm: migrate: more folio conversion v1 by Kefeng Wang" in result.stdout
     assert "2/4 mm: migrate: convert numamigrate_isolate_page()" in result.stdout
@@ -19,20 +19,38 @@ def test_print_option_prints_the_series(tmp_path, cli_env):
     assert ("site c2fcda17f0a0 numamigrate_isolate_page: total_mapcount -> "
             "folio_estimated_sharers, FP removed, FN introduced; untagged, verdict untagged") in flat
     tagged = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"),
-                     "tag", MIGRATE_V1, "c2fcda17f0a0", "fn-unsafe", env=cli_env)
+                     "tag", MIGRATE_V1, "-v", "1", "c2fcda17f0a0", "fn-unsafe", env=cli_env)
     assert tagged.returncode == 0, tagged.stderr
     again = run_cli("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"),
-                    "review", "--print", MIGRATE_V1, env=cli_env)
+                    "review", "--print", MIGRATE_V1, "-v", "1", env=cli_env)
     assert "FN introduced; fn-unsafe, verdict risk" in " ".join(again.stdout.split())
 
 
 def test_output_to_a_pipe_prints_too(tmp_path, cli_env):
     """Not a terminal (here: pipes): no TUI, the same printout as --print."""
     args = ("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"), "review")
-    piped = run_cli(*args, MIGRATE_V1, env=cli_env)
-    printed = run_cli(*args, "--print", MIGRATE_V1, env=cli_env)
+    piped = run_cli(*args, MIGRATE_V1, "-v", "1", env=cli_env)
+    printed = run_cli(*args, "--print", MIGRATE_V1, "-v", "1", env=cli_env)
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == printed.stdout and "4/4" in piped.stdout
+
+
+def test_the_latest_cached_revision_is_reviewed_by_default(tmp_path, cli_env):
+    """The v1 message-id opens v2 (cached and linked) and says so; --revision 1 warns of v2."""
+    args = ("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"), "review",
+            "--print", MIGRATE_V1)
+    latest = run_cli(*args, env=cli_env)
+    assert latest.returncode == 0, latest.stderr
+    first, second = latest.stdout.splitlines()[:2]
+    assert first == "v2 exists: reviewing v2; --revision 1 for v1"
+    assert second.startswith("mm: migrate: more folio conversion and unify v2 by Kefeng Wang")
+    older = run_cli(*args, "--revision", "1", env=cli_env)
+    assert older.stdout.splitlines()[0] == "v2 exists (newer than v1): --revision 2 reviews it"
+    assert "more folio conversion v1 by Kefeng Wang" in older.stdout
+    sites = run_cli("--cache-dir", str(DEMO_CACHE), "sites", MIGRATE_V1, "--format", "json",
+                    env=cli_env)
+    assert sites.returncode == 0
+    assert sites.stderr == "reviewtui: v2 exists: reviewing v2; --revision 1 for v1\n"
 
 
 def test_review_without_a_thread_is_a_usage_error(tmp_path, cli_env):

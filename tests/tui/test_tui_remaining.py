@@ -159,7 +159,7 @@ async def test_tag_a_remaining_site_reopen_and_audit(tree_load, state_path, cli_
         assert "3 remaining call sites in the tree: 1 tagged · 2 untagged" in counts
 
     base = ("--cache-dir", str(DEMO_CACHE), "--state", str(state_path))
-    result = run_cli(*base, "audit", MIGRATE_V1, "--tree", str(TREE), "--format", "json",
+    result = run_cli(*base, "audit", MIGRATE_V1, "-v", "1", "--tree", str(TREE), "--format", "json",
                      env=cli_env)
     assert result.returncode == 0, result.stderr
     audit = json.loads(result.stdout)
@@ -219,7 +219,7 @@ async def test_export_has_the_remaining_section_of_the_cli(tree_load, state_path
     assert "## Remaining call sites" in (result.directory / "audit.md").read_text()
     base = ("--cache-dir", str(DEMO_CACHE), "--state", str(state_path))
     for fmt in ("json", "md", "csv", "html"):
-        cli = run_cli(*base, "audit", MIGRATE_V1, "--tree", str(TREE), "--format", fmt,
+        cli = run_cli(*base, "audit", MIGRATE_V1, "-v", "1", "--tree", str(TREE), "--format", fmt,
                       env=cli_env)
         assert cli.returncode == 0, cli.stderr
         assert (result.directory / f"audit.{fmt}").read_text() == cli.stdout, fmt

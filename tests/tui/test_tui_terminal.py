@@ -70,7 +70,7 @@ def test_review_demo_thread_in_tmux(tmp_path, cli_env):
     """First frame, ] to 2/4, t 1 to tag its site, q; the tag is in the state file."""
     state = tmp_path / "state.sqlite3"
     term = Tmux(reviewtui("--cache-dir", str(DEMO_CACHE), "--state", str(state), "review",
-                          MIGRATE_V1), cli_env)
+                          MIGRATE_V1, "--revision", "1"), cli_env)
     try:
         first = term.wait_for("4 patches · 3 sites · 3 untagged")
         time.sleep(0.5)  # the first frame is up; let the screen finish mounting before typing

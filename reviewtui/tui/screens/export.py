@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from reviewtui.store.records import CHANGES_REQUESTED, REVIEWED_BY
 from reviewtui.tui.safe_text import clean_line
 
 
@@ -21,8 +22,10 @@ class ExportScreen(ModalScreen[Path | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, directory: Path, queued: list[str], remaining: int | None = None) -> None:
-        """REMAINING: how many remaining call sites of the tree the table lists (None: no tree)."""
+    def __init__(self, directory: Path, queued: dict[str, str],
+                 remaining: int | None = None) -> None:
+        """QUEUED: patch label -> the reply queued for it ('reviewed-by', 'changes-requested');
+        REMAINING: how many remaining call sites of the tree the table lists (None: no tree)."""
         super().__init__()
         self.directory = directory
         self.queued = queued
@@ -35,11 +38,20 @@ class ExportScreen(ModalScreen[Path | None]):
             if self.remaining is not None:
                 what.append(f", with the {self.remaining} remaining call site"
                             f"{'' if self.remaining == 1 else 's'} of the tree")
-            what.append(") and ")
+            what.append(")")
+            trailer = [label for label, kind in self.queued.items() if kind == REVIEWED_BY]
+            changes = [label for label, kind in self.queued.items() if kind == CHANGES_REQUESTED]
+            if trailer:
+                what.append("\nReviewed-by replies for ")
+                what.append(", ".join(trailer), "bold")
+            if changes:
+                what.append("\nReplies asking for changes (notes and comments, no trailer) for ")
+                what.append(", ".join(changes), "bold")
             if self.queued:
-                what.append(f"Reviewed-by replies for {', '.join(self.queued)} (replies/*.eml)")
+                what.append(" (replies/*.eml)")
             else:
-                what.append("no reply: no patch is queued (r) or marked reviewed (d)", "dim")
+                what.append("\nNo reply: none is queued (r queues a Reviewed-by, C a reply "
+                            "asking for changes; d only marks your progress)", "dim")
             yield Static(what)
             yield Static(Text("Directory:", style="bold"))
             yield Input(clean_line(str(self.directory)), id="export-dir")

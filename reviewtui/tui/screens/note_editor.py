@@ -1,4 +1,4 @@
-"""Edit the free-text note of a call site."""
+"""Edit a free-text note: of a call site, or a comment on one diff line."""
 
 from __future__ import annotations
 
@@ -22,14 +22,15 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, note: str, where: str) -> None:
+    def __init__(self, note: str, where: str, title: str = "Note on this site") -> None:
         super().__init__()
         self.note = note
         self.where = where
+        self.title = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-editor", classes="dialog"):
-            yield Static(Text("Note on this site", style="bold"), classes="dialog-title")
+            yield Static(Text(self.title, style="bold"), classes="dialog-title")
             yield Static(Text(clean(self.where), style="dim"), classes="dialog-subtitle")
             yield TextArea(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Static(Text("ctrl+s save · esc cancel", style="dim"), classes="dialog-help")

@@ -17,12 +17,18 @@ from textual.widgets import Footer, OptionList, Static
 from reviewtui.errors import ReviewtuiError
 from reviewtui.tui import views
 from reviewtui.tui.backend import ReviewBackend
+from reviewtui.tui.patch_lines import comment_target
 from reviewtui.tui.safe_text import clean_line
 from reviewtui.tui.screens.export import ExportDone, ExportScreen
 from reviewtui.tui.screens.remaining import RemainingScreen
 from reviewtui.tui.screens.search import SearchScreen
 from reviewtui.tui.screens.summary import SummaryScreen
-from reviewtui.tui.screens.tagging import ask_note, ask_requirement, report_failure
+from reviewtui.tui.screens.tagging import (
+    ask_line_comment,
+    ask_note,
+    ask_requirement,
+    report_failure,
+)
 from reviewtui.tui.screens.thread_view import ThreadScreen
 from reviewtui.tui.search import SearchHit, search_revision
 from reviewtui.tui.widgets.discussion import DiscussionPane
@@ -50,11 +56,17 @@ class ReviewScreen(Screen[None]):
                 tooltip="Move the diff cursor up (also up arrow)"),
         Binding("t", "tag", "Tag", tooltip="Tag the site: pick its requirement from the catalogue"),
         Binding("e", "note", "Note", tooltip="Edit the note of the (tagged) site"),
+        Binding("c", "line_comment", "Comment",
+                tooltip="Comment on the diff line under the cursor (any line)"),
         Binding("d", "toggle_state('reviewed')", "Reviewed",
-                tooltip="Mark the patch reviewed (again: unreviewed)"),
+                tooltip="Mark the patch reviewed: your progress only, no reply "
+                "(again: unreviewed)"),
         Binding("x", "toggle_state('skip')", "Skip", tooltip="Mark the patch skipped (again: unset)"),
         Binding("r", "queue_reply", "Reviewed-by",
                 tooltip="Queue a Reviewed-by reply for the patch (again: unqueue)"),
+        Binding("C", "request_changes", "Changes", key_display="C",
+                tooltip="Queue a reply asking for changes: your notes and line comments, no "
+                "trailer (again: unqueue)"),
         Binding("f", "toggle_thread", "Site/thread",
                 tooltip="Discussion: this site (or hunk) first, or the patch's whole thread"),
         Binding("T", "thread_view", "Thread", key_display="T",
@@ -66,7 +78,7 @@ class ReviewScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/",
                 tooltip="Search the diffs, commit messages and discussion"),
         Binding("w", "export", "Export",
-                tooltip="Write the audit table and the queued Reviewed-by replies"),
+                tooltip="Write the audit table and the replies you queued (r, C)"),
         Binding("J", "discussion(5)", "Discussion down", show=False,
                 tooltip="Scroll the discussion down"),
         Binding("K", "discussion(-5)", "Discussion up", show=False,
@@ -89,6 +101,8 @@ class ReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(views.title_text(self.backend), id="title-bar")
+        yield Static(views.notice_text(self.backend), id="notice-bar",
+                     classes="" if self.backend.notice else "hidden")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield Static(Text(" Series", style="bold"), classes="pane-title")
@@ -337,19 +351,63 @@ class ReviewScreen(Screen[None]):
         self.notify(f"{views.label(self.backend, self.number)}: {new}", timeout=2)
 
     def action_queue_reply(self) -> None:
+        """r: queue (again: drop) a reply ending with the reviewer's Reviewed-by."""
         if not self._need_patch():
             return
         queued = not self.backend.patch_state(self.number).queued
-        try:
-            self.backend.set_patch_state(self.number, queued=queued)
-        except (ReviewtuiError, ValueError) as exc:
-            report_failure(self, exc)
+        if not self._set_reply(queued=queued):
             return
-        self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
         who = self.backend.who or "(no reviewer identity: set git config user.name/user.email)"
         text = (f"Reviewed-by: {who} queued for {views.label(self.backend, self.number)} "
                 "(w writes it)" if queued else "Reviewed-by no longer queued")
         self.notify(clean_line(text), markup=False, timeout=4)
+
+    def action_request_changes(self) -> None:
+        """C: queue (again: drop) a reply asking for changes: notes and comments, no trailer."""
+        if not self._need_patch():
+            return
+        wanted = not self.backend.patch_state(self.number).changes_requested
+        if not self._set_reply(changes_requested=wanted):
+            return
+        where = views.label(self.backend, self.number)
+        text = (f"reply asking for changes queued for {where}: your site notes and line "
+                "comments, no trailer (w writes it)" if wanted
+                else f"no reply asking for changes for {where}")
+        self.notify(text, markup=False, timeout=4)
+
+    def _set_reply(self, **reply: bool) -> bool:
+        try:
+            self.backend.set_patch_state(self.number, **reply)
+        except (ReviewtuiError, ValueError) as exc:
+            report_failure(self, exc)
+            return False
+        self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
+        return True
+
+    def action_line_comment(self) -> None:
+        """c: comment on the diff line under the cursor (any line, not only call sites)."""
+        view = self.query_one(PatchView)
+        target = comment_target(view.current) if self.number > 0 else None
+        if target is None:
+            self.notify("put the cursor on a diff line (added, removed or context) to comment "
+                        "on it", severity="warning", timeout=4)
+            return
+        file, side, line = target
+        existing = self.backend.line_comments_of(self.number).get(target)
+        where = (f"{views.label(self.backend, self.number)} {file}:{line}"
+                 f"{' (removed line)' if side == 'old' else ''}")
+        cursor = view.cursor
+
+        def done(body: str) -> None:
+            number = self.number
+            view.show(views.patch_lines(self.backend, number),
+                      views.site_marks(self.backend, number), cursor=cursor)
+            view.move_to(cursor, center=True)
+            self.notify("comment saved" if body else "comment deleted", timeout=2)
+
+        ask_line_comment(self, existing.body if existing else "", where,
+                         lambda body: self.backend.set_line_comment(self.number, file, side,
+                                                                    line, body), done)
 
     # -- other screens -------------------------------------------------------------------
 
@@ -403,8 +461,8 @@ class ReviewScreen(Screen[None]):
         )
 
     def action_export(self) -> None:
-        queued = [p.label for p in self.backend.revision.patches
-                  if self.backend.patch_state(p.number).wants_reply]
+        queued = {views.label(self.backend, n): kind
+                  for n, kind in self.backend.queued_replies().items()}
         default = Path.cwd() / "reviewtui-export" / f"v{self.backend.revision.number}"
 
         def write(directory: Path | None) -> None:

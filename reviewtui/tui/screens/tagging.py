@@ -55,3 +55,10 @@ def ask_note(screen: Screen, requirement: str | None, note: str, where: str,
         screen.notify(NEEDS_TAG, severity="warning", timeout=4)
         return
     screen.app.push_screen(NoteEditor(note, where), _saving(screen, save, done))
+
+
+def ask_line_comment(screen: Screen, comment: str, where: str, save: Callable[[str], None],
+                     done: Callable[[str], None]) -> None:
+    """Open the editor for a comment on one diff line; SAVE it ('' deletes), then call DONE."""
+    screen.app.push_screen(NoteEditor(comment, where, "Comment on this line"),
+                           _saving(screen, save, done))

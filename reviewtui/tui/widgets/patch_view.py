@@ -71,6 +71,7 @@ class PatchView(ScrollView, can_focus=True):
         "patch-view--site",
         "patch-view--comment",
         "patch-view--problem",
+        "patch-view--mine",
     }
 
     cursor = reactive(0, always_update=True, init=False)
@@ -307,6 +308,9 @@ class PatchView(ScrollView, can_focus=True):
         elif line.kind == "site":
             text.append_text(Text.assemble(*((seg.text, seg.style) for seg in self._gutter(line))))
             text.append_text(self._site_heading(line))
+        elif line.kind == "mine":
+            text.append(" " * self.gutter_width)
+            text.append("✎ " + clean_line(line.text), self._style("mine"))
         else:
             text.append(" ")  # prose and headers use the gutter's width too
             style = {

@@ -9,7 +9,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reviewtui.tui.safe_text import clean_line
-from reviewtui.tui.verdicts import QUEUED_MARK, STATE_MARKS
+from reviewtui.tui.verdicts import REPLY_MARKS, STATE_MARKS
 from reviewtui.tui.widgets.fixed import FixedSize
 
 
@@ -21,7 +21,7 @@ class SeriesItem:
     label: str  # "0/4", "2/4"
     subject: str
     state: str = "unreviewed"
-    queued: bool = False
+    reply: str | None = None  # the queued reply: 'reviewed-by', 'changes-requested'
     acked: int = 0
     reviewed: int = 0
     tested: int = 0
@@ -37,7 +37,8 @@ def series_prompt(item: SeriesItem) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     mark = STATE_MARKS.get(item.state, "?")
     text.append(mark, "bold green" if item.state == "reviewed" else "dim")
-    text.append(QUEUED_MARK if item.queued else " ", "bold cyan")
+    text.append(REPLY_MARKS.get(item.reply or "", " "),
+                "bold cyan" if item.reply == "reviewed-by" else "bold yellow")
     text.append(f"{item.label:>5} ", "bold")
     text.append(clean_line(item.subject))
     text.append("\n")
