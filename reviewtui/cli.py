@@ -22,6 +22,8 @@ COMMANDS = (
     "trailers",
     "audit",
     "tree_audit",
+    "history",
+    "search",
 )
 
 
