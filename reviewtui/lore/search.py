@@ -95,7 +95,7 @@ def search_server(server: str, query: str, timeout: float = 30.0) -> SearchResul
             raise FetchError(f"{host} answered HTTP {resp.status_code} to the search")
         data, capped = _read_capped(resp, MAX_ANSWER, started + timeout, host)
     try:
-        mbox, too_big = _gunzip_capped(data, MAX_MBOX)
+        mbox, too_big = _gunzip_capped(data, MAX_MBOX, partial=capped)
     except (EOFError, OSError, zlib.error) as exc:
         raise FetchError(f"{host} sent a truncated or corrupt search answer: {exc}") from exc
     raws = split_raw(mbox)
@@ -146,13 +146,17 @@ def _read_capped(resp, limit: int, deadline: float, host: str) -> tuple[bytes, b
     return b"".join(chunks), False
 
 
-def _gunzip_capped(data: bytes, limit: int) -> tuple[bytes, bool]:
-    """DATA gunzipped, at most LIMIT bytes (a cut answer keeps its whole messages only)."""
+def _gunzip_capped(data: bytes, limit: int, partial: bool = False) -> tuple[bytes, bool]:
+    """DATA gunzipped, at most LIMIT bytes; a cut answer keeps its whole messages only.
+
+    PARTIAL: DATA is the start of a longer stream (cut at the download limit).
+    """
     if not data:
         return b"", False
     inflate = zlib.decompressobj(wbits=31)
     out = inflate.decompress(data, limit)
-    if inflate.unconsumed_tail or (len(out) >= limit and not inflate.eof):
+    if inflate.unconsumed_tail or (len(out) >= limit and not inflate.eof) or (
+            partial and not inflate.eof):
         cut = out.rfind(b"\nFrom ")
         return (out[:cut + 1] if cut > 0 else b""), True
     if not inflate.eof:
