@@ -94,6 +94,7 @@ def test_no_results_is_an_empty_answer(stub):
 
 @pytest.mark.parametrize("answer, words", [
     ((500, b"oops", "text/plain"), "answered HTTP 500"),
+    ((501, b"<html>", "text/html"), "no search index for this inbox"),
     ((200, b"<html>not gzip</html>", "text/html"), "truncated or corrupt search answer"),
     ((200, gzip.compress(_mbox(_mail("a@x", "a")))[:-12], "application/gzip"),
      "truncated or corrupt"),

@@ -91,6 +91,8 @@ def search_server(server: str, query: str, timeout: float = 30.0) -> SearchResul
     with resp:
         if resp.status_code == 404:  # public-inbox: "No results found"
             return _result(server, query, [], False, time.monotonic() - started)
+        if resp.status_code == 501:  # an inbox indexed without Xapian (indexlevel basic)
+            raise FetchError(f"{host} has no search index for this inbox (HTTP 501)")
         if resp.status_code != 200:
             raise FetchError(f"{host} answered HTTP {resp.status_code} to the search")
         data, capped = _read_capped(resp, MAX_ANSWER, started + timeout, host)

@@ -62,8 +62,7 @@ class ReviewScreen(Screen[None]):
         Binding("s", "summary", "Summary",
                 tooltip="Series summary: every site with its verdict; jump to one"),
         Binding("h", "history", "History",
-                tooltip="History of the site on the server: other series changing its "
-                "function and API, their hunks and FN/FP talk"),
+                tooltip="History of the site: other series changing its function and API"),
         Binding("R", "remaining", "Remaining", key_display="R",
                 tooltip="Remaining call sites of the kernel tree (--tree PATH); tag them"),
         Binding("slash", "search", "Search", key_display="/",
