@@ -52,8 +52,8 @@ async def test_history_screen_on_a_live_server_then_offline(pi_server, tmp_path,
         assert "    -   if (page_mapcount(page) > 1 && !migrate_all)" in shown
         assert "FN  Bob Reviewer: " in shown
         assert "later  2023-08-05  [PATCH 0/1] mm: migrate: another look" in shown
-        status = str(history.query_one("#history-status").render())
-        assert "up to date: 2 other series" in status
+        await wait_for(pilot, lambda: "up to date: 2 other series"
+                       in str(history.query_one("#history-status").render()), what="status")
         # The server goes away: r asks again, the cached history stays, one line says why.
         srv.stop()
         await pilot.press("r")

@@ -91,6 +91,7 @@ class HistoryScreen(Screen[None]):
         self.server = server
         self.fetcher = fetcher
         self.report: HistoryReport | None = None
+        self._asking = False  # progress lines arriving after the answer are stale
 
     def compose(self) -> ComposeResult:
         yield Static(Text(clean_line(self.title_text), style="bold"), id="history-title")
@@ -106,7 +107,8 @@ class HistoryScreen(Screen[None]):
         self.query_one("#history-status", Static).update(_line(text, style), layout=False)
 
     def on_history_screen_progress(self, message: Progress) -> None:
-        self._status(message.text)
+        if self._asking:
+            self._status(message.text)
 
     def _show(self, report: HistoryReport) -> None:
         self.report = report
@@ -121,15 +123,18 @@ class HistoryScreen(Screen[None]):
             except ReviewtuiError:
                 pass  # nothing cached yet
         self._status(f"asking {self.server} …")
+        self._asking = True
         job = BackgroundJob(lambda p: self.fetcher(False, p), name="reviewtui-history")
         job.listen(lambda text: self.post_message(self.Progress(text)))
         try:
             report = await job.wait()
         except (ReviewtuiError, ValueError) as exc:
+            self._asking = False
             self._status(str(exc), "bold yellow")
             if self.report is None:
                 self.query_one(DiscussionBody).set_parts([_line("no cached history", "dim")])
             return
+        self._asking = False
         self._show(report)
         notice = report.notice()
         self._status(notice or f"up to date: {len(report.entries)} other series",
