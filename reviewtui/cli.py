@@ -24,6 +24,8 @@ COMMANDS = (
     "comment",
     "audit",
     "tree_audit",
+    "history",
+    "search",
 )
 
 

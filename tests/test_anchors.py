@@ -28,8 +28,10 @@ except ImportError:
 
 # --- The corpus, read by hand ------------------------------------------------------------------
 # Every own-text comment placed under quoted diff lines (directly, or under a quoted reply that
-# itself sits under ">>" diff lines). (thread, msgid, nth comment of the message, patch, file,
-# line, side, first words). Every other comment of the corpus must get no line.
+# itself sits under ">>" diff lines). (thread, msgid, nth comment of the message, patch, line,
+# side, first words, call site or None, file). Every other comment of the corpus must get no
+# line. The site is the one the quote right above the comment is about; None: the comment is
+# elsewhere in the hunk (another change of it), not on the hunk's call site.
 
 @dataclass(frozen=True)
 class Expected:
@@ -40,63 +42,67 @@ class Expected:
     line: int
     side: str
     words: str
+    site: str | None
     file: str = "mm/migrate.c"
 
 
 V1, V2 = "migrate-folio-conversion", "migrate-folio-conversion-v2"
+S1 = "84513eb03846"  # v1 1/4 add_page_for_migration(): page_mapcount() > 1 && !migrate_all
+S2 = "c2fcda17f0a0"  # v1 2/4 numamigrate_isolate_page(): total_mapcount() > 1
+V2_S4 = "eb06188f883b"  # v2 4/8 migrate_misplaced_page(): page_mapcount() != 1 (kept)
 INLINE = [
     # Matthew Wilcox on 1/4: the folio_estimated_sharers() line, then the hugetlb check.
     Expected(V1, "ZMpKYfNWA/jNgEuL@casper.infradead.org", 0, 1, 2093, "new",
-             "I do not think this is the correct change"),
+             "I do not think this is the correct change", S1),
     Expected(V1, "ZMpKYfNWA/jNgEuL@casper.infradead.org", 1, 1, 2096, "new",
-             "This makes no sense when you read it"),
+             "This makes no sense when you read it", None),
     # Matthew Wilcox on 2/4: the VM_BUG_ON, then the total_mapcount -> estimated_sharers check.
     Expected(V1, "ZMpMfQUktateeN1D@casper.infradead.org", 0, 2, 2484, "new",
-             "I don't know why we have this assertion"),
+             "I don't know why we have this assertion", None),
     Expected(V1, "ZMpMfQUktateeN1D@casper.infradead.org", 1, 2, 2488, "new",
-             "I don't know if this is the right logic"),
+             "I don't know if this is the right logic", S2),
     # Kefeng Wang answers both, under ">>" diff lines.
     Expected(V1, "2f6c2ddb-b1a7-7152-bb7c-a5dcaf61ce36@huawei.com", 0, 2, 2484, "new",
-             "Ok, will drop it."),
+             "Ok, will drop it.", None),
     Expected(V1, "2f6c2ddb-b1a7-7152-bb7c-a5dcaf61ce36@huawei.com", 1, 2, 2488, "new",
-             "It seems that the logical is introduced"),
+             "It seems that the logical is introduced", S2),
     Expected(V1, "001ee9b0-ea25-a896-e3ae-9a9b05a46546@huawei.com", 0, 1, 2093, "new",
-             "Ok, I am aware of the discussion"),
+             "Ok, I am aware of the discussion", S1),
     Expected(V1, "001ee9b0-ea25-a896-e3ae-9a9b05a46546@huawei.com", 1, 1, 2096, "new",
-             "hugetlb folio is self large folio"),
+             "hugetlb folio is self large folio", None),
     # The PageHead() sub-thread: each reply still quotes the hunk at "> > >" ... ">>>>>>>".
     Expected(V1, "ZMud3RreEpsvFKuA@casper.infradead.org", 0, 1, 2096, "new",
-             "No, that's not the difference"),
+             "No, that's not the difference", None),
     Expected(V1, "fb2a22cf-14ae-3594-f5f3-8680c2100d70@huawei.com", 0, 1, 2096, "new",
-             "if (PageHuge(page))  // page must be a hugetlb page"),
+             "if (PageHuge(page))  // page must be a hugetlb page", None),
     Expected(V1, "F2621E68-F36E-493C-8619-ADFE05050823@nvidia.com", 0, 1, 2096, "new",
-             "Right. It will prevent the kernel"),
+             "Right. It will prevent the kernel", None),
     Expected(V1, "d184ba78-97d1-a264-fc31-87dfdbe6fdff@huawei.com", 0, 1, 2096, "new",
-             "When check man[1], the current -EACCES"),
+             "When check man[1], the current -EACCES", None),
     Expected(V1, "d184ba78-97d1-a264-fc31-87dfdbe6fdff@huawei.com", 1, 1, 2096, "new",
-             "-ENOENT is ok, but maybe the man"),
+             "-ENOENT is ok, but maybe the man", None),
     Expected(V1, "871qg59cwd.fsf@yhuang6-desk2.ccr.corp.intel.com", 0, 1, 2096, "new",
-             "I don't think -ENOENT is appropriate"),
+             "I don't think -ENOENT is appropriate", None),
     Expected(V1, "2E8CA295-CEA2-4093-8287-F68C3977A538@nvidia.com", 0, 1, 2096, "new",
-             "Are you referring to a comment or the man page?"),
+             "Are you referring to a comment or the man page?", None),
     Expected(V1, "87zg2s6nvt.fsf@yhuang6-desk2.ccr.corp.intel.com", 0, 1, 2096, "new",
-             "Is it possible that a page isn't present"),
+             "Is it possible that a page isn't present", None),
     # Hugh Dickins quotes 2/4 with the "+ if (...) >" line re-wrapped and tabs turned to spaces.
     Expected(V1, "4b83ba15-9f1-812b-8620-1bd935262eaa@google.com", 0, 2, 2488, "new",
-             "Right, Mel's comment on safety above"),
+             "Right, Mel's comment on safety above", S2),
     Expected(V1, "4b83ba15-9f1-812b-8620-1bd935262eaa@google.com", 1, 2, 2488, "new",
-             "I'm out of touch with the NUMA balancing"),
+             "I'm out of touch with the NUMA balancing", S2),
     # v2 4/8: Zi Yan on the unconverted page_mapcount() line; three replies inherit it.
     Expected(V2, "855536BE-766C-49B2-B358-6C0548760929@nvidia.com", 1, 4, 2535, "new",
-             "page_mapcount() is not converted"),
+             "page_mapcount() is not converted", V2_S4),
     Expected(V2, "875y4y65b8.fsf@yhuang6-desk2.ccr.corp.intel.com", 0, 4, 2535, "new",
-             "It seems that we can use folio_estimated_sharers() here."),
+             "It seems that we can use folio_estimated_sharers() here.", V2_S4),
     Expected(V2, "ZO1TgSCevv5JJEz0@casper.infradead.org", 0, 4, 2535, "new",
-             "So, funny thing, page_mapcount() was always wrong here."),
+             "So, funny thing, page_mapcount() was always wrong here.", V2_S4),
     Expected(V2, "646b619b-470a-40eb-bee9-85c7bd4c8a54@huawei.com", 0, 4, 2535, "new",
-             "for PMD-mapped page"),
+             "for PMD-mapped page", V2_S4),
     Expected(V2, "646b619b-470a-40eb-bee9-85c7bd4c8a54@huawei.com", 1, 4, 2535, "new",
-             "Yes, for pte-mapped thp"),
+             "Yes, for pte-mapped thp", V2_S4),
 ]
 # Site each inline comment attaches to, by (thread, patch): the API the site converts.
 SITE_API = {(V1, 1): "page_mapcount", (V1, 2): "total_mapcount", (V2, 4): "page_mapcount"}
@@ -131,9 +137,12 @@ def test_corpus_inline_comment(corpus, exp):
     a = comment.anchor
     assert (a.patch, a.file, a.line, a.side) == (exp.patch, exp.file, exp.line, exp.side)
     assert a.quoted, "the quoted diff lines that placed the comment are kept"
-    if sites:
+    assert a.site_id == exp.site
+    assert a.scope == ("site" if exp.site else "hunk")
+    if exp.site:
         site = next(s for s in sites if s.id == a.site_id)
         assert (site.patch, site.old_api) == (exp.patch, SITE_API[(exp.thread, exp.patch)])
+        assert a.hunk == (site.file_index, site.hunk_index)
 
 
 def test_corpus_no_other_comment_gets_a_line(corpus):
@@ -344,8 +353,48 @@ def test_earlier_follow_ups_of_one_reviewer_are_kept():
     _s, d = _analyse(first, second)
     assert [c.msgid for c in d.comments_for_patch(1)] == ["r1@syn", "r2@syn"]
     assert d.site_discussion("s1") == ["r1@syn"]
-    assert d.site_discussion("s2") == ["r2@syn"]
-    assert _where(_only(d, "r2@syn")[0]) == (1, "mm/migrate.c", 206, "new", "s2")
+    # isolate_lru_page() is another change of s2's hunk: the comment is on the hunk, not s2.
+    assert d.site_discussion("s2") == []
+    (two,) = d.comments_for_message("r2@syn")
+    assert (two.anchor.scope, two.anchor.hunk) == ("hunk", (0, 1))
+    assert _where(_only(d, "r2@syn")[0]) == (1, "mm/migrate.c", 206, "new", None)
+
+
+def test_quote_of_the_commit_message_or_diffstat_is_patch_talk():
+    """A comment right under a quoted commit message or diffstat is about the patch, even with
+    diff quotes further up the mail."""
+    body = (f"{SHARERS_P1}\nFirst.\n\n> Patch 1 description.\n\nAbout the changelog.\n\n"
+            "> ---\n>  x | 2 +-\n\nAbout the stat.\n")
+    _s, d = _analyse(_reply("<r1@syn>", 1, body))
+    first, changelog, stat = _only(d, "r1@syn")
+    assert (_where(first), first.scope) == ((1, "mm/migrate.c", 101, "new", "s1"), "site")
+    assert (_where(changelog), changelog.scope) == ((1, None, None, None, None), "patch")
+    assert (_where(stat), stat.scope) == ((1, None, None, None, None), "patch")
+
+
+def test_context_right_above_a_site_is_on_the_site():
+    _s, d = _analyse(_reply("<r1@syn>", 1, ">  \terr = -EACCES;\n\nWhy EACCES?\n"),
+                     _reply("<r2@syn>", 1, ">  \tif (PageHuge(page)) {\n\nAnd here?\n",
+                            minutes=110))
+    assert _where(_only(d, "r1@syn")[0]) == (1, "mm/migrate.c", 100, "new", "s1")
+    # Two lines below the site, with no other change in between: still the site's.
+    assert _where(_only(d, "r2@syn")[0]) == (1, "mm/migrate.c", 104, "new", "s1")
+
+
+def test_site_talk_groups():
+    _s, d = _analyse(
+        _reply("<r1@syn>", 1, f"{SHARERS_P1}\nOn the site.\n"),
+        _reply("<r2@syn>", 1, "> -\tif (!isolate_lru_page(page))\n"
+               "> +\tif (!folio_isolate_lru(folio))\n\nElsewhere in hunk 1.\n", minutes=110),
+        _reply("<r3@syn>", 1, "> Patch 1 description.\n\nOn the patch.\n", minutes=120),
+    )
+    s1, s2 = _synthetic_sites()[:2]
+    talk1, talk2 = d.site_talk(s1), d.site_talk(s2)
+    assert [c.text for c in talk1.site] == ["On the site."]
+    assert talk1.hunk == ()  # r2 is in the other hunk of the patch
+    assert [c.text for c in talk1.patch] == [c.text for c in talk2.patch] == ["On the patch."]
+    assert (talk2.site, [c.text for c in talk2.hunk]) == ((), ["Elsewhere in hunk 1."])
+    assert talk2.msgids("hunk") == ["r2@syn"]
 
 
 def test_nested_quotes_inherit_the_anchor():

@@ -37,6 +37,26 @@ def test_sites_json_carries_tags_verdicts_and_discussion(tmp_path, cli_env):
     assert after[numa["id"]]["verdict"] == "untagged"
 
 
+def test_sites_json_groups_the_discussion_per_site(tmp_path, cli_env):
+    """1/4's hunk holds the mapcount site and the hugetlb check: only 2 mails are on the site."""
+    first = next(s for s in _sites(cli_env, tmp_path / "state.db", MIGRATE_V1) if s["patch"] == 1)
+    willy, kefeng = ("ZMpKYfNWA/jNgEuL@casper.infradead.org",
+                     "001ee9b0-ea25-a896-e3ae-9a9b05a46546@huawei.com")
+    assert first["discussion"] == [willy, kefeng]
+    # Both also comment on the hugetlb check below it, as does the whole -EBUSY sub-thread.
+    assert first["discussion_hunk"] == [
+        willy, kefeng, "ZMud3RreEpsvFKuA@casper.infradead.org",
+        "fb2a22cf-14ae-3594-f5f3-8680c2100d70@huawei.com",
+        "F2621E68-F36E-493C-8619-ADFE05050823@nvidia.com",
+        "d184ba78-97d1-a264-fc31-87dfdbe6fdff@huawei.com",
+        "871qg59cwd.fsf@yhuang6-desk2.ccr.corp.intel.com",
+        "2E8CA295-CEA2-4093-8287-F68C3977A538@nvidia.com",
+        "87zg2s6nvt.fsf@yhuang6-desk2.ccr.corp.intel.com"]
+    assert not set(first["discussion_patch"]) & set(first["discussion_hunk"])
+    assert len(first["discussion_patch"]) == 10
+    assert "20230809205316.GA3537@monkey" in first["discussion_patch"]  # Mike Kravetz, prose
+
+
 def test_changed_site_in_next_revision_says_what_it_was(tmp_path, cli_env):
     state = tmp_path / "state.db"
     v1 = _sites(cli_env, state, MIGRATE_V1, "-v", "1")

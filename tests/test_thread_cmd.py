@@ -17,7 +17,7 @@ except ImportError:
 
 MESSAGE_KEYS = {"msgid", "kind", "from", "date", "subject", "in_reply_to", "patch", "trailers",
                 "fn_fp_mentions", "anchors"}
-ANCHOR_KEYS = {"patch", "file", "line", "side", "site_id", "text"}
+ANCHOR_KEYS = {"patch", "file", "line", "side", "site_id", "text", "scope", "hunk"}
 WILLY_1 = "ZMpKYfNWA/jNgEuL@casper.infradead.org"
 DAVID_SEED = "31093c49-5baa-caed-9871-9503cb89454b@redhat.com"
 
@@ -55,10 +55,14 @@ def test_json_messages_carry_patch_trailers_and_anchors(capsys):
     assert [(a["patch"], a["file"], a["line"], a["side"]) for a in willy["anchors"]] == [
         (1, "mm/migrate.c", 2093, "new"), (1, "mm/migrate.c", 2096, "new")]
     assert willy["anchors"][0]["text"].startswith("I do not think this is the correct change")
-    assert all(a["site_id"] for a in willy["anchors"])
+    # The first comment quotes the mapcount line (the site), the second the hugetlb check
+    # below it: another change of the same hunk.
+    assert [(a["site_id"], a["scope"], a["hunk"]) for a in willy["anchors"]] == [
+        ("84513eb03846", "site", [0, 1]), (None, "hunk", [0, 1])]
     review = by_id["ZMpOCgBcc7FR0Ix5@casper.infradead.org"]
     assert review["trailers"] == ["Reviewed-by: Matthew Wilcox (Oracle) <willy@infradead.org>"]
     assert review["anchors"][0]["line"] is None and review["anchors"][0]["patch"] == 4
+    assert (review["anchors"][0]["scope"], review["anchors"][0]["hunk"]) == ("patch", None)
     patch4 = data["patches"][3]
     assert patch4["trailers"] == ["Reviewed-by: Matthew Wilcox (Oracle) <willy@infradead.org>",
                                   "Reviewed-by: David Hildenbrand <david@redhat.com>"]

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from reviewtui.analysis.attribution import attribute
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.quotes import Block
 from reviewtui.model.diff import DiffLine
@@ -26,14 +27,15 @@ _BLANKS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _FILE_HEADER = re.compile(r"^(?:diff --git a/\S+ b/(\S+)|\+\+\+ (?:b/)?(\S+)|--- (?:a/)?(\S+))")
 _NOISE = re.compile(
-    r"^(?:index [0-9a-f]+\.\.[0-9a-f]+|--[ \u00a0]?$|\d+ files? changed"
-    r"|\S+\s+\|\s+(?:\d+\s*[+-]*|Bin\b.*)$"
+    r"^(?:index [0-9a-f]+\.\.[0-9a-f]+|--[ \u00a0]?$"
     r"|(?:new|deleted) file mode|similarity index|rename (?:from|to) )"
 )
+_DIFFSTAT = re.compile(r"^(?:\d+ files? changed|\S+\s+\|\s+(?:\d+\s*[+-]*|Bin\b.*)$)")
 MIN_DISTINCT = 10  # shorter keys ("}", "return 0;", "goto out;") never anchor on their own
 _MAX_BACK = 40  # quoted lines looked at above a candidate line
 _MAX_MISSES = 6  # non-matching quoted lines tolerated inside one quoted run
 _MAX_CANDIDATES = 200  # a key found more often than this in scope is noise, not evidence
+PATCH_TALK = (-1, -1)  # _Walk.nearest: the quote right above is the commit message or diffstat
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Anchor:
 
     text is the comment itself; quoted holds the quoted diff lines (as written, quote prefix
     removed) that placed it. file/line/side/site_id are None when only the patch is known.
+    hunk is (file index, hunk index) when the quote lies in one hunk. site_id is set only when
+    the quote is about that site (see attribution); otherwise a placed comment is on the hunk.
     """
 
     patch: int | None
@@ -51,6 +55,14 @@ class Anchor:
     site_id: str | None
     text: str
     quoted: tuple[str, ...] = ()
+    hunk: tuple[int, int] | None = None
+
+    @property
+    def scope(self) -> str:
+        """"site", "hunk" (a diff line, no site of its own) or "patch" (no diff line)."""
+        if self.site_id is not None:
+            return "site"
+        return "hunk" if self.hunk is not None else "patch"
 
 
 def content_key(text: str) -> str:
@@ -109,6 +121,9 @@ class AnchorContext:
     by_patch_key: dict[tuple[int, str], list[tuple[int, int]]] = field(compare=False, repr=False)
     sites: dict[tuple[int, int, int], list[tuple[CallSite, tuple[int, ...]]]] = field(
         compare=False, repr=False)
+    # Keys of commit-message lines per patch (0: the cover letter): quoting them is patch talk.
+    descriptions: dict[int, frozenset[str]] = field(default_factory=dict, compare=False,
+                                                    repr=False)
 
     def candidates(self, key: str, patch: int | None) -> list[tuple[int, int]]:
         """(hunk id, line index) pairs holding KEY in PATCH (None: in any patch)."""
@@ -119,6 +134,14 @@ class AnchorContext:
     def knows(self, key: str) -> bool:
         """True when some patch has a line with KEY."""
         return key in self.by_key
+
+    def describes(self, key: str, patch: int | None) -> bool:
+        """True when KEY is a line of PATCH's commit message (any patch's or cover's: None)."""
+        if not is_distinct(key):
+            return False
+        if patch is None:
+            return any(key in keys for keys in self.descriptions.values())
+        return key in self.descriptions.get(patch, frozenset())
 
 
 def prepare(revision: Revision, sites: Sequence[CallSite] = ()) -> AnchorContext:
@@ -146,7 +169,19 @@ def prepare(revision: Revision, sites: Sequence[CallSite] = ()) -> AnchorContext
                     pairs = [(hid, li) for li in lis]
                     by_key.setdefault(key, []).extend(pairs)
                     by_patch_key.setdefault((patch.number, key), []).extend(pairs)
-    return AnchorContext(tuple(hunks), by_key, by_patch_key, _place_sites(hunks, sites))
+    return AnchorContext(tuple(hunks), by_key, by_patch_key, _place_sites(hunks, sites),
+                         _descriptions(revision))
+
+
+def _descriptions(revision: Revision) -> dict[int, frozenset[str]]:
+    out = {}
+    for patch in revision.patches:
+        text = f"{patch.full_subject}\n{patch.commit_message}\n" + "\n".join(patch.trailers)
+        out[patch.number] = frozenset(content_key(line) for line in text.splitlines())
+    if revision.cover is not None:
+        head = re.split(r"^---[ \t]*$", revision.cover.body, maxsplit=1, flags=re.MULTILINE)[0]
+        out[0] = frozenset(content_key(line) for line in head.splitlines())
+    return out
 
 
 def _place_sites(hunks: list[IndexedHunk], sites: Sequence[CallSite]):
@@ -167,8 +202,8 @@ def _place_sites(hunks: list[IndexedHunk], sites: Sequence[CallSite]):
 
 @dataclass(frozen=True)
 class _Item:
-    """One quoted line, classified: kind " ", "+", "-", "@" (hunk header), "f" (file header)
-    or "" (blank or noise). alt is the key under the other reading of a leading +/-."""
+    """One quoted line, classified: kind " ", "+", "-", "@" (hunk header), "f" (file header),
+    "s" (diffstat) or "" (blank or noise). alt is the key under the other reading of a +/-."""
 
     block: int
     depth: int
@@ -192,6 +227,8 @@ def _classify(block: int, depth: int, raw: str) -> _Item:
     if match and (text.startswith("diff --git ") or "/" in text):
         path = next(g for g in match.groups() if g)
         return _Item(block, depth, raw, "f", path=path)
+    if _DIFFSTAT.match(text):
+        return _Item(block, depth, raw, "s")
     if _NOISE.match(text):
         return _Item(block, depth, raw, "")
     if raw[0] in "+-":
@@ -235,6 +272,7 @@ class _Placement:
     used: tuple[int, ...]  # item indexes that matched, for Anchor.quoted
     strength: int
     scope_size: int
+    spans: tuple[tuple[int, ...], ...] = ()  # per winner: the hunk lines the quote matched
 
 
 def _score(items: list[_Item], i: int, hunk: IndexedHunk, li: int):
@@ -244,12 +282,13 @@ def _score(items: list[_Item], i: int, hunk: IndexedHunk, li: int):
     total, kinds = 1, int(item.kind == line.kind)
     indents = int(abs(item.indent - hunk.indents[li]) <= 1)
     used = [i]
+    matched = [li]
     j, misses, skipped = li, 0, 0
     for k in range(i - 1, max(-1, i - _MAX_BACK), -1):
         prev = items[k]
         if prev.block != item.block:
             break
-        if prev.kind == "":
+        if prev.kind in ("", "s"):
             continue
         if prev.kind == "@":
             distinct += 2 if prev.header == (hunk.old_start, hunk.new_start) else -3
@@ -272,8 +311,9 @@ def _score(items: list[_Item], i: int, hunk: IndexedHunk, li: int):
         kinds += int(prev.kind == hunk.lines[p].kind)
         indents += int(abs(prev.indent - hunk.indents[p]) <= 1)
         used.append(k)
+        matched.append(p)
     # Quoted runs are contiguous in the diff unless trimmed: fewer skipped lines is closer.
-    return (distinct, total, -skipped, kinds, indents), tuple(sorted(used))
+    return (distinct, total, -skipped, kinds, indents), tuple(sorted(used)), tuple(sorted(matched))
 
 
 def _place(items: list[_Item], i: int, ctx: AnchorContext, patch: int | None) -> _Placement | None:
@@ -287,29 +327,19 @@ def _place(items: list[_Item], i: int, ctx: AnchorContext, patch: int | None) ->
     if not cands or len(cands) > _MAX_CANDIDATES:
         return None
     scored = [(_score(items, i, ctx.hunks[h], li), (h, li)) for h, li in dict.fromkeys(cands)]
-    best = max(s for (s, _), _ in scored)
+    best = max(s for (s, _, _), _ in scored)
     if best[0] <= 0:
         return None  # only trivial lines matched: a quote of prose that looks like code
-    winners = tuple(pos for (s, _), pos in scored if s == best)
-    used = next(u for (s, u), _ in scored if s == best)
-    return _Placement(winners, used, best[0], len(cands))
+    winners = tuple(pos for (s, _, _), pos in scored if s == best)
+    used = next(u for (s, u, _), _ in scored if s == best)
+    spans = tuple(m for (s, _, m), _ in scored if s == best)
+    return _Placement(winners, used, best[0], len(cands), spans)
 
 
-def _site_for(ctx: AnchorContext, hunk: IndexedHunk, li: int) -> str | None:
-    """The call site on or nearest line LI of HUNK (preferring one above it), if any."""
+def _site_for(ctx: AnchorContext, hunk: IndexedHunk, span: tuple[int, ...]) -> str | None:
+    """The call site of HUNK the quote matching lines SPAN is about, if any."""
     placed = ctx.sites.get((hunk.patch, hunk.file_index, hunk.hunk_index), [])
-    best: tuple[int, int, int] | None = None
-    best_id = None
-    for order, (site, lis) in enumerate(placed):
-        if lis:
-            dist = min(abs(li - x) for x in lis)
-            below = int(min(lis) > li)
-        else:
-            dist, below = 1 << 30, 1
-        rank = (dist, below, order)
-        if best is None or rank < best:
-            best, best_id = rank, site.id
-    return best_id
+    return attribute(hunk.lines, span, [(site.id, lis) for site, lis in placed])
 
 
 def _anchor_from(ctx: AnchorContext, placement: _Placement, items: list[_Item], text: str,
@@ -321,18 +351,22 @@ def _anchor_from(ctx: AnchorContext, placement: _Placement, items: list[_Item], 
     if patch is None and (len(winners) != 1
                           or (placement.strength < 2 and placement.scope_size != 1)):
         return None
+    spans = placement.spans or tuple((li,) for _, li in winners)
     if len(winners) == 1:
         hunk, li = hunks[0], winners[0][1]
         line = hunk.lines[li]
         side, number = ("old", line.old_no) if line.kind == "-" else ("new", line.new_no)
-        return Anchor(hunk.patch, hunk.path, number, side, _site_for(ctx, hunk, li), text, quoted)
+        return Anchor(hunk.patch, hunk.path, number, side, _site_for(ctx, hunk, spans[0]), text,
+                      quoted, (hunk.file_index, hunk.hunk_index))
     if len({h.patch for h in hunks}) != 1:
         return None
     files = {h.path for h in hunks}
-    site_ids = {_site_for(ctx, ctx.hunks[h], li) for h, li in winners}
+    site_ids = {_site_for(ctx, ctx.hunks[h], span) for (h, _), span in zip(winners, spans,
+                                                                          strict=True)}
     site_id = site_ids.pop() if len(site_ids) == 1 else None
+    places = {(h.file_index, h.hunk_index) for h in hunks}
     return Anchor(hunks[0].patch, files.pop() if len(files) == 1 else None, None, None,
-                  site_id, text, quoted)
+                  site_id, text, quoted, places.pop() if len(places) == 1 else None)
 
 
 def anchor_blocks(blocks: Sequence[Block], patch: int | None, ctx: AnchorContext,
@@ -342,7 +376,9 @@ def anchor_blocks(blocks: Sequence[Block], patch: int | None, ctx: AnchorContext
     PATCH is Message.patch: the patch the message ultimately replies to (0 = cover letter,
     None = not linked). Quotes are matched against that patch only; for the cover letter or
     an unlinked message every patch is searched and only an unambiguous placement counts.
-    A comment whose quotes match no diff line gets the patch alone (None when unlinked).
+    A comment whose quotes match no diff line gets the patch alone (None when unlinked), and
+    so does one right under a quote of the commit message or diffstat, even when diff quotes
+    sit further up.
     """
     walk = _Walk(blocks, ctx, patch if patch else None)
     out: list[Anchor | None] = []
@@ -351,7 +387,7 @@ def anchor_blocks(blocks: Sequence[Block], patch: int | None, ctx: AnchorContext
             continue
         found = walk.nearest(bi - 1)
         anchor = None
-        if found is not None:
+        if found is not None and found != PATCH_TALK:
             items = walk.items(found[0])
             anchor = _anchor_from(ctx, walk.placements[found], items, block.text, walk.scope)
         if anchor is None and patch is not None:
@@ -384,7 +420,10 @@ class _Walk:
         return self._items[bi]
 
     def nearest(self, start: int) -> tuple[int, int] | None:
-        """(block, item) of the nearest placed quoted line at or above the end of block START."""
+        """(block, item) of the nearest placed quoted line at or above the end of block START.
+
+        PATCH_TALK when a quoted commit-message or diffstat line comes first.
+        """
         walked: list[int] = []
         found = None
         for bi in range(start, -1, -1):
@@ -408,4 +447,7 @@ class _Walk:
                 self.placements[key] = _place(items, i, self.ctx, self.scope)
             if self.placements[key] is not None:
                 return key
+            item = items[i]
+            if item.kind == "s" or (item.kind == " " and self.ctx.describes(item.key, self.scope)):
+                return PATCH_TALK
         return None

@@ -48,6 +48,23 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class SiteTalk:
+    """The comments around one call site: on it, elsewhere in its hunk, on its patch.
+
+    hunk holds comments placed on other lines of the site's hunk (other changes, other sites);
+    patch holds the patch's comments with no diff line (commit message, diffstat, prose).
+    """
+
+    site: tuple[Comment, ...]
+    hunk: tuple[Comment, ...]
+    patch: tuple[Comment, ...]
+
+    def msgids(self, group: str) -> list[str]:
+        """Message-IDs of GROUP ("site", "hunk" or "patch"), oldest first, each once."""
+        return list(dict.fromkeys(c.msgid for c in getattr(self, group)))
+
+
+@dataclass(frozen=True)
 class PatchTrailers:
     """Follow-up trailers b4 would add to a patch, and the ones it refused."""
 
@@ -90,6 +107,22 @@ class Discussion:
     def comments_for_site(self, site_id: str) -> list[Comment]:
         """Comments attached to call site SITE_ID, oldest first."""
         return list(self._by_site.get(site_id, ())) if site_id is not None else []
+
+    def site_talk(self, site: CallSite) -> SiteTalk:
+        """SITE's comments grouped: on the site, elsewhere in its hunk, on the patch."""
+        where = (site.file_index, site.hunk_index)
+        on_site, in_hunk, on_patch = [], [], []
+        for comment in self.comments_for_patch(site.patch):
+            anchor = comment.anchor
+            if anchor is None:
+                continue
+            if anchor.site_id == site.id:
+                on_site.append(comment)
+            elif anchor.hunk == where:
+                in_hunk.append(comment)
+            elif anchor.scope == "patch":
+                on_patch.append(comment)
+        return SiteTalk(tuple(on_site), tuple(in_hunk), tuple(on_patch))
 
     def site_discussion(self, site_id: str) -> list[str]:
         """Message-IDs with a comment on call site SITE_ID, oldest first, each once."""
@@ -198,3 +231,10 @@ def site_discussion_map(series: Series, revision: Revision, sites: Sequence[Call
     """For every site id, the Message-IDs of the replies that comment on it (oldest first)."""
     discussion = analyse_discussion(series, revision, sites)
     return {site.id: discussion.site_discussion(site.id) for site in sites}
+
+
+def site_talk_map(series: Series, revision: Revision, sites: Sequence[CallSite],
+                  ) -> dict[str, SiteTalk]:
+    """For every site id, its comments on the site, elsewhere in its hunk and on its patch."""
+    discussion = analyse_discussion(series, revision, sites)
+    return {site.id: discussion.site_talk(site) for site in sites}

@@ -11,10 +11,16 @@ from reviewtui.analysis.verdict import verdict as verdict_of
 
 
 def site_to_json(site: CallSite, requirement: str | None = None, note: str | None = None,
-                 discussion: Iterable[Any] = (), catalogue: Catalogue | None = None) -> dict:
-    """A JSON-ready dict of SITE with the reviewer's requirement, its verdict and note."""
+                 discussion: Iterable[Any] = (), catalogue: Catalogue | None = None,
+                 discussion_hunk: Iterable[Any] | None = None,
+                 discussion_patch: Iterable[Any] | None = None) -> dict:
+    """A JSON-ready dict of SITE with the reviewer's requirement, its verdict and note.
+
+    discussion_hunk / discussion_patch (the talk elsewhere in the site's hunk and on its
+    patch) become keys only when given.
+    """
     cat = catalogue if catalogue is not None else default_catalogue()
-    return {
+    out = {
         "id": site.id,
         "anchor": site.anchor,
         "patch": site.patch,
@@ -42,3 +48,8 @@ def site_to_json(site: CallSite, requirement: str | None = None, note: str | Non
         "new_lines": list(site.new_lines),
         "problems": list(site.problems),
     }
+    if discussion_hunk is not None:
+        out["discussion_hunk"] = list(discussion_hunk)
+    if discussion_patch is not None:
+        out["discussion_patch"] = list(discussion_patch)
+    return out

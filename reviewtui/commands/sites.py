@@ -14,7 +14,7 @@ from rich.table import Table
 
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.catalogue import Catalogue, load_catalogue
-from reviewtui.analysis.discussion import site_discussion_map
+from reviewtui.analysis.discussion import SiteTalk, site_talk_map
 from reviewtui.analysis.sitejson import site_to_json
 from reviewtui.analysis.sites import RevisionSites, scan_revision
 from reviewtui.analysis.verdict import verdict as verdict_of
@@ -55,6 +55,7 @@ class SiteReview:
 
     tags: dict[str, SiteTag]
     discussion: dict[str, list[str]]
+    talk: dict[str, SiteTalk] | None = None  # grouped: site, elsewhere in the hunk, patch
 
     def requirement(self, site_id: str) -> str | None:
         """The site's requirement tag, if any."""
@@ -74,9 +75,11 @@ def run(args: argparse.Namespace) -> int:
     revision = loaded.revision
     found = scan_revision(revision, catalogue)
     ctx = ReviewContext(loaded, catalogue, found.sites, loaded.family)
+    talk = site_talk_map(loaded.series, revision, found.sites)
     review = SiteReview(
         tags=stored_tags(args, ctx),
-        discussion=site_discussion_map(loaded.series, revision, found.sites),
+        discussion={sid: t.msgids("site") for sid, t in talk.items()},
+        talk=talk,
     )
     if getattr(args, "format", "table") == "json":
         _print_json(found, revision, catalogue, review)
@@ -87,9 +90,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_json(found: RevisionSites, revision: Revision, catalogue: Catalogue,
                 review: SiteReview) -> None:
+    talk = review.talk or {}
     rows = [
         site_to_json(site, requirement=review.requirement(site.id), note=review.note(site.id),
-                     discussion=review.discussion.get(site.id, ()), catalogue=catalogue)
+                     discussion=review.discussion.get(site.id, ()), catalogue=catalogue,
+                     discussion_hunk=talk[site.id].msgids("hunk") if site.id in talk else [],
+                     discussion_patch=talk[site.id].msgids("patch") if site.id in talk else [])
         for site in found.sites
     ]
     json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
@@ -163,6 +169,9 @@ def _table(sites: list[CallSite], catalogue: Catalogue, review: SiteReview) -> T
         talk = len(review.discussion.get(site.id, ()))
         if talk:
             said += f"\n[dim]{talk} message(s)[/dim]"
+        grouped = (review.talk or {}).get(site.id)
+        if grouped is not None and grouped.hunk:
+            said += f"\n[dim]+{len(grouped.msgids('hunk'))} elsewhere in the hunk[/dim]"
         table.add_row(site.id, where, change, said)
     return table
 

@@ -104,7 +104,8 @@ def _message_json(message: Message, discussion: Discussion) -> dict:
         ],
         "anchors": [
             {"patch": a.patch, "file": a.file, "line": a.line, "side": a.side,
-             "site_id": a.site_id, "text": a.text}
+             "site_id": a.site_id, "text": a.text, "scope": a.scope,
+             "hunk": list(a.hunk) if a.hunk is not None else None}
             for a in anchors
         ],
     }
@@ -134,6 +135,8 @@ def _label(message: Message, discussion: Discussion) -> str:
         a = comment.anchor
         if a is not None and a.line is not None:
             where = f"{a.patch}: {clean(a.file or '?')}:{a.line}"
+            if a.site_id:
+                where += f" site {a.site_id}"
             if where not in places:
                 places.append(where)
     if places:

@@ -304,6 +304,24 @@ class ReviewBackend:
         return self.store.set_line_comment(self.family, self.revision.number, patch.subject,
                                            file, side, line, body, self.who)
 
+    # -- history on the server ------------------------------------------------------------
+
+    def history_fetcher(self, site_id: str, args: argparse.Namespace | None):
+        """(server, fetcher) for the history screen of SITE_ID: fetcher(cached_only, progress)."""
+        from reviewtui.site_history import site_history
+
+        server = config.server_url(getattr(args, "server", None))
+        loaded = self.prepared.context.loaded
+        cache = loaded.cache if loaded.cache is not None else thread_cache(args or
+                                                                            argparse.Namespace())
+        site = self.site(site_id)
+
+        def fetch(cached_only: bool, progress: Progress):
+            return site_history(self.series, self.revision, site, cache, server,
+                                timeout=config.network_timeout(), cached_only=cached_only,
+                                progress=progress)
+        return server, fetch
+
     # -- discussion ----------------------------------------------------------------------
 
     def comments_of_patch(self, number: int) -> list[Comment]:

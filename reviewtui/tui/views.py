@@ -17,7 +17,7 @@ from reviewtui.tui.patch_lines import (
 from reviewtui.tui.safe_text import clean_line
 from reviewtui.tui.screens.summary import SummaryRow
 from reviewtui.tui.verdicts import verdict_style
-from reviewtui.tui.widgets.discussion import CommentView, DiscussionContent
+from reviewtui.tui.widgets.discussion import CommentGroup, CommentView, DiscussionContent
 from reviewtui.tui.widgets.patch_view import SiteMark
 from reviewtui.tui.widgets.series_list import SeriesItem
 from reviewtui.tui.widgets.site_list import SiteItem
@@ -199,11 +199,18 @@ def discussion_content(backend: ReviewBackend, number: int, site_id: str | None,
             empty="nobody replied to this patch",
         )
     every = backend.comments_of_patch(number)
+    groups: list[CommentGroup] = []
     if site_id is not None:
         site = backend.site(site_id)
-        focus = backend.comments_of_site(site_id)
-        heading = f" On site #{backend.ordinal(site)} {site.function or ''} "
-        empty = "no comment is anchored to this call site"
+        talk = backend.discussion.site_talk(site)
+        focus = list(talk.site)
+        heading = f" On this site: #{backend.ordinal(site)} {site.function or ''} "
+        empty = "no comment quotes this call site"
+        groups = [CommentGroup(" Elsewhere in this hunk ", _views(list(talk.hunk)),
+                               "no other comment in this hunk"),
+                  CommentGroup(f" On the patch: {name} as a whole ", _views(list(talk.patch)),
+                               "no comment on the patch as a whole")]
+        grouped = [*talk.site, *talk.hunk, *talk.patch]
     else:
         hunk = hunk_range(backend, number, line)
         if hunk is not None:
@@ -214,13 +221,14 @@ def discussion_content(backend: ReviewBackend, number: int, site_id: str | None,
             focus = [c for c in every if c.anchor is None or c.anchor.line is None]
             heading = f" On {name} in general "
             empty = "no general comment"
-    chosen = {(c.msgid, c.index) for c in focus}
+        grouped = focus
+    chosen = {(c.msgid, c.index) for c in grouped}
     rest = [c for c in every if (c.msgid, c.index) not in chosen]
     return DiscussionContent(
         title=f"Discussion of {name} · {len(every)} comments · f: whole thread",
         focus_heading=heading, focus=_views(focus),
         rest_heading=f" Rest of the discussion of {name} ", rest=_views(rest),
-        empty=empty,
+        empty=empty, groups=groups,
     )
 
 

@@ -29,7 +29,7 @@ def review_args(state: Path, *extra: str, cache: Path = DEMO_CACHE,
     argv = ["--cache-dir", str(cache), "--state", str(state), "review"]
     if thread:
         argv.append(thread)
-    if thread == MIGRATE_V1 and cache == DEMO_CACHE and "--revision" not in extra:
+    if thread == MIGRATE_V1 and "--revision" not in extra:
         argv += ["--revision", "1"]
     return build_parser().parse_args([*argv, *extra])
 

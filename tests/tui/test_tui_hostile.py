@@ -110,7 +110,8 @@ async def test_hostile_reply_is_shown_literally_and_runs_nothing(hostile_mbox, s
         assert any(m.kind == "fn" for m in mallory[0].mentions)
         body = screen.query_one(DiscussionBody)
         row = next(i for i, line in enumerate(body.plain_lines()) if "click me" in line)
-        body.scroll_to(y=row - 3, animate=False, immediate=True)
+        header = max(i for i, line in enumerate(body.plain_lines()[:row]) if "Mallory" in line)
+        body.scroll_to(y=max(0, header - 1), animate=False, immediate=True)
         await pilot.pause()
         screen_text = _assert_inert(app)
         assert MARKUP in screen_text and "^[[31m[bold]Mallory" in screen_text

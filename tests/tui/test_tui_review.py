@@ -29,6 +29,39 @@ def static_text(static, width: int = 200) -> str:
     return console.export_text()
 
 
+async def test_discussion_of_patch1_site_is_grouped(demo_backend):
+    """1/4: two mails quote the mapcount line; the hugetlb / -EBUSY sub-thread is elsewhere."""
+    app = make_app(backend=demo_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_review(pilot)
+        assert screen.number == 1 and screen.site_id == "84513eb03846"
+        pane = screen.query_one(DiscussionPane)
+        content = pane.content
+        assert [(c.author, c.text[:32]) for c in content.focus] == [
+            ("Matthew Wilcox", "I do not think this is the corre"),
+            ("Kefeng Wang", "Ok, I am aware of the discussion")]
+        hunk, patch = content.groups
+        assert hunk.heading.strip() == "Elsewhere in this hunk"
+        assert patch.heading.strip() == "On the patch: 1/4 as a whole"
+        assert len(hunk.comments) == 10
+        assert {c.author for c in hunk.comments} == {
+            "Matthew Wilcox", "Kefeng Wang", "Zi Yan", "Huang, Ying"}
+        assert "Mike Kravetz" in {c.author for c in patch.comments}
+        assert all(not c.quoted for c in patch.comments)
+        shown = body_text(pane)
+        order = [shown.index(h) for h in ("On this site", "Elsewhere in this hunk",
+                                          "On the patch: 1/4", "Rest of the discussion")]
+        assert order == sorted(order)
+        # Kefeng's mail d184ba78 puts two comments under one quote: the quote is shown once.
+        first = shown.index("When check man[1]")
+        second = shown.index("-ENOENT is ok")
+        between = shown[first:second]
+        assert "(same quoted lines as the comment above)" in between
+        assert "if (folio_test_large(folio)) {" not in between
+        header = shown.rindex("Kefeng Wang <wangkefeng.wang@huawei.com>", 0, first)
+        assert "if (folio_test_large(folio)) {" in shown[header:first]
+
+
 async def test_tag_patch2_site_survives_quit_and_reopen(state_path):
     """Go to 2/4's call site, tag it, quit; a new app on the same state shows the tag."""
     app = make_app(review_args(state_path))
@@ -82,7 +115,7 @@ async def test_discussion_of_patch2_site_shows_willy_inline_comment(demo_backend
         await pilot.pause()
         pane = screen.query_one(DiscussionPane)
         content = pane.content
-        assert content is not None and content.focus_heading.strip().startswith("On site #1")
+        assert content is not None and content.focus_heading.strip().startswith("On this site: #1")
         willy = [c for c in content.focus if c.author == "Matthew Wilcox"]
         logic = next(c for c in willy if "right logic" in c.text)
         assert any("folio_estimated_sharers(folio) > 1" in q for q in logic.quoted)
@@ -106,7 +139,7 @@ async def test_discussion_of_patch2_site_shows_willy_inline_comment(demo_backend
                                                    "Hugh Dickins"}
         await pilot.press("f")
         await pilot.pause()
-        assert pane.content.focus_heading.strip().startswith("On site")
+        assert pane.content.focus_heading.strip().startswith("On this site")
 
 
 async def test_site_navigation_across_patches(demo_backend):

@@ -73,6 +73,8 @@ class ReviewScreen(Screen[None]):
                 tooltip="The whole thread as a mutt-like index; open any message in full"),
         Binding("s", "summary", "Summary",
                 tooltip="Series summary: every site with its verdict; jump to one"),
+        Binding("h", "history", "History",
+                tooltip="History of the site: other series changing its function and API"),
         Binding("R", "remaining", "Remaining", key_display="R",
                 tooltip="Remaining call sites of the kernel tree (--tree PATH); tag them"),
         Binding("slash", "search", "Search", key_display="/",
@@ -278,6 +280,18 @@ class ReviewScreen(Screen[None]):
 
     def action_toggle_thread(self) -> None:
         self.whole_thread = not self.whole_thread
+
+    def action_history(self) -> None:
+        site_id = self._need_site()
+        if site_id is None:
+            return
+        from reviewtui.tui.screens.history import HistoryScreen
+
+        server, fetcher = self.backend.history_fetcher(site_id, getattr(self.app, "args", None))
+        site = self.backend.site(site_id)
+        title = (f"History of #{self.backend.ordinal(site)} {site.file} {site.function or ''}: "
+                 f"{site.old_api or '—'} → {site.new_api or '—'}")
+        self.app.push_screen(HistoryScreen(title, server, fetcher))
 
     # -- changes (written to the store at once) ---------------------------------------------
 

@@ -49,8 +49,17 @@ class CommentView:
 
 
 @dataclass(frozen=True)
+class CommentGroup:
+    """A headed group of comments between the focus and the rest ("elsewhere in this hunk")."""
+
+    heading: str
+    comments: Sequence[CommentView] = ()
+    empty: str = "none"
+
+
+@dataclass(frozen=True)
 class DiscussionContent:
-    """What the pane shows: a title, the comments on the focus, then the others."""
+    """What the pane shows: a title, the comments on the focus, groups, then the others."""
 
     title: str
     focus_heading: str
@@ -58,6 +67,7 @@ class DiscussionContent:
     rest_heading: str = ""
     rest: Sequence[CommentView] = field(default_factory=tuple)
     empty: str = "no comments"
+    groups: Sequence[CommentGroup] = ()
 
 
 def format_date(date: datetime | None) -> str:
@@ -65,8 +75,13 @@ def format_date(date: datetime | None) -> str:
     return date.strftime("%a, %d %b %Y %H:%M %z") if date else "(no date)"
 
 
-def comment_parts(comment: CommentView, query: str = "") -> list[Text]:
-    """Header, quoted lines (one screen line each) and body of COMMENT, highlighted."""
+def comment_parts(comment: CommentView, query: str = "", same_quote: bool = False,
+                  ) -> list[Text]:
+    """Header, quoted lines (one screen line each) and body of COMMENT, highlighted.
+
+    SAME_QUOTE: the comment above is from the same mail under the same quote, which is then
+    not shown again.
+    """
     indent = "  " * min(comment.depth, 8)
     header = Text(no_wrap=True, overflow="ellipsis", style="on #2c313a")
     header.append(indent)
@@ -78,7 +93,10 @@ def comment_parts(comment: CommentView, query: str = "") -> list[Text]:
     if comment.subject:
         parts.append(Text(indent + clean_line(comment.subject), style="dim", no_wrap=True,
                           overflow="ellipsis"))
-    for line in comment.quoted:
+    if same_quote and comment.quoted:
+        parts.append(Text(indent + "(same quoted lines as the comment above)",
+                          style="dim italic", no_wrap=True, overflow="ellipsis"))
+    for line in () if same_quote else comment.quoted:
         parts.append(Text(indent + "> " + clean_line(line), style="#8fa1b3", no_wrap=True,
                           overflow="ellipsis"))
     body = _with_mentions(comment.text.rstrip("\n"), comment.mentions)
@@ -117,6 +135,19 @@ def highlight(text: Text, query: str) -> None:
 
 
 BLANK = Text("", no_wrap=True)
+
+
+def section_parts(comments: Sequence[CommentView], query: str = "") -> list[Text]:
+    """COMMENTS one after the other; a mail's second comment under one quote skips the quote."""
+    parts: list[Text] = []
+    previous: CommentView | None = None
+    for comment in comments:
+        same = (previous is not None and previous.msgid == comment.msgid
+                and previous.quoted == comment.quoted)
+        parts.extend(comment_parts(comment, query, same_quote=same))
+        parts.append(BLANK)
+        previous = comment
+    return parts
 
 
 class DiscussionBody(ScrollView, can_focus=True):
@@ -238,21 +269,18 @@ class DiscussionPane(Vertical):
         self.content = content
         self.query_one("#discussion-title", Static).update(Text(clean_line(content.title)),
                                                            layout=False)
-        parts: list[Text] = [Text(content.focus_heading, style="bold reverse", no_wrap=True)]
-        if content.focus:
-            for comment in content.focus:
-                parts.extend(comment_parts(comment, query))
-                parts.append(BLANK)
-        else:
-            parts.append(Text(content.empty, style="dim italic"))
-            parts.append(BLANK)
+        parts: list[Text] = []
+        sections = [(content.focus_heading, content.focus, content.empty),
+                    *((g.heading, g.comments, g.empty) for g in content.groups)]
         if content.rest_heading:
-            parts.append(Text(content.rest_heading, style="bold reverse", no_wrap=True))
-            if not content.rest:
-                parts.append(Text("nothing else", style="dim italic"))
-            for comment in content.rest:
-                parts.extend(comment_parts(comment, query))
-                parts.append(BLANK)
+            sections.append((content.rest_heading, content.rest, "nothing else"))
+        for i, (heading, comments, empty) in enumerate(sections):
+            parts.append(Text(heading, style="bold reverse", no_wrap=True))
+            if not comments:
+                parts.append(Text(empty, style="dim italic"))
+                if i < len(sections) - 1:
+                    parts.append(BLANK)
+            parts.extend(section_parts(comments, query))
         self.query_one(DiscussionBody).set_parts(parts)
 
     def scroll_by_lines(self, lines: int) -> None:
