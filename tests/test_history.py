@@ -94,7 +94,7 @@ def test_query_is_built_from_the_site():
 
 
 def test_history_finds_exactly_the_earlier_and_concurrent_series(server, cache, cli_env):
-    data = _json(_cli(cli_env, cache, server.base_url, "history", MIGRATE_V1, S1,
+    data = _json(_cli(cli_env, cache, server.base_url, "history", MIGRATE_V1, "-v", "1", S1,
                       "--format", "json"))
     assert data["offline"] is None and data["missing"] == []
     assert [(s["root"], s["relation"]) for s in data["series"]] == [
@@ -121,7 +121,7 @@ def test_history_finds_exactly_the_earlier_and_concurrent_series(server, cache, 
 
 
 def test_history_since_and_text_output(server, cache, cli_env):
-    res = _cli(cli_env, cache, server.base_url, "history", MIGRATE_V1, S1, "--since",
+    res = _cli(cli_env, cache, server.base_url, "history", MIGRATE_V1, "-v", "1", S1, "--since",
                "2023-01-01")
     assert res.returncode == 0, res.stderr
     out = res.stdout
@@ -129,7 +129,7 @@ def test_history_since_and_text_output(server, cache, cli_env):
     assert "1 other series: 0 earlier, 1 later" in out
     assert "[later] 2023-08-05  [PATCH 0/1] mm: migrate: another look at move_pages() sharing" in out
     assert EARLIER not in out
-    bad = _cli(cli_env, cache, server.base_url, "history", MIGRATE_V1, S1, "--since", "soon")
+    bad = _cli(cli_env, cache, server.base_url, "history", MIGRATE_V1, "-v", "1", S1, "--since", "soon")
     assert bad.returncode == 2 and bad.stderr.startswith("reviewtui: error: --since:")
 
 
@@ -182,13 +182,13 @@ def test_server_down_shows_the_cached_part_and_one_line(pi_server, cache, cli_en
     srv.import_mbox(extra)
     url = srv.base_url
     # Online: the search is cached; the earlier series' thread is fetched, the other is not.
-    first = _json(_cli(cli_env, cache, url, "history", MIGRATE_V1, S1, "--no-fetch",
+    first = _json(_cli(cli_env, cache, url, "history", MIGRATE_V1, "-v", "1", S1, "--no-fetch",
                        "--format", "json"))
     assert [(s["root"], s["cached"]) for s in first["series"]] == [
         (EARLIER, False), (CONCURRENT_COVER, False)]
     assert _cli(cli_env, cache, url, "fetch", EARLIER).returncode == 0
     srv.stop()
-    down = _cli(cli_env, cache, url, "history", MIGRATE_V1, S1)
+    down = _cli(cli_env, cache, url, "history", MIGRATE_V1, "-v", "1", S1)
     assert down.returncode == 0
     lines = down.stderr.strip().splitlines()
     assert len(lines) == 1, down.stderr

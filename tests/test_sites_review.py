@@ -39,7 +39,8 @@ def test_sites_json_carries_tags_verdicts_and_discussion(tmp_path, cli_env):
 
 def test_sites_json_groups_the_discussion_per_site(tmp_path, cli_env):
     """1/4's hunk holds the mapcount site and the hugetlb check: only 2 mails are on the site."""
-    first = next(s for s in _sites(cli_env, tmp_path / "state.db", MIGRATE_V1) if s["patch"] == 1)
+    first = next(s for s in _sites(cli_env, tmp_path / "state.db", MIGRATE_V1, "-v", "1")
+                 if s["patch"] == 1)
     willy, kefeng = ("ZMpKYfNWA/jNgEuL@casper.infradead.org",
                      "001ee9b0-ea25-a896-e3ae-9a9b05a46546@huawei.com")
     assert first["discussion"] == [willy, kefeng]

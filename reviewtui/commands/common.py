@@ -137,7 +137,10 @@ def open_thread(args: argparse.Namespace) -> LoadedThread:
             notice = f"v{later} of this series is cached; this is v{revision.number} from {mbox}"
     # The cache links revisions even for --mbox input (a v2 file still finds a cached v1).
     family = series_key(cache, series, revision)
-    if notice and getattr(args, "announce", True) and notice not in NOTICES:
+    # The command line says it when reviewtui chose another revision than the thread named;
+    # an older --revision asked for by name is only flagged by review (banner, --print).
+    switched = wanted is None and entry is not None and newest is not None
+    if switched and getattr(args, "announce", True) and notice not in NOTICES:
         NOTICES.append(notice)
     return LoadedThread(series=series, revision=revision, source=source, entry=entry,
                         family=family, cache=cache, notice=notice)
