@@ -31,7 +31,7 @@ from reviewtui.export.audit import (
 from reviewtui.model.load import load_series
 from reviewtui.store import ReviewStore
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 FAMILY = "fam"
 WHO = "Rita Reviewer <rita@example.org>"
 SCRIPT = "<script>alert('x')</script>"
