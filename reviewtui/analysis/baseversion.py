@@ -119,8 +119,11 @@ def base_version(prose: Iterable[str], raw: Iterable[str], posted: datetime | da
         elif span:
             why += f"; the APIs used exist in {span}"
         return BaseVersion(guess, prefix + why)
-    if hi is not None or lo is not None:
-        chosen = hi or lo
-        return BaseVersion(chosen, f"{prefix}the APIs used exist in {span}")
     default = parse_version(catalogue.default_version)
+    if hi is not None:
+        return BaseVersion(hi, f"{prefix}the APIs used exist in {span}")
+    if lo is not None:
+        chosen = max(lo, default) if default else lo
+        return BaseVersion(chosen, f"{prefix}the APIs used exist from {version_text(lo)} on; "
+                           f"taking {version_text(chosen)}")
     return BaseVersion(default, f"{prefix}nothing tells the base: the catalogue's default")

@@ -25,7 +25,7 @@ _TYPES = frozenset({"int", "long", "unsigned", "signed", "bool", "char", "short"
                     "s32", "s64"})
 _CONDITION_KEYWORDS = frozenset({"if", "while", "for", "switch"})
 _NO_SPACE_AFTER = frozenset({"(", "[", "!", "~", "->", ".", "&u", "*u", "-u"})
-_NO_SPACE_BEFORE = frozenset({")", "]", ",", "->", ".", "(", "["})
+_NO_SPACE_BEFORE = frozenset({")", "]", ",", "->", ".", "(", "[", ";"})
 
 
 class Unknowable(Exception):
@@ -237,7 +237,8 @@ class _Parser:
                 args = tuple(tuple(self.toks[lo:hi]) for lo, hi in
                              _arguments(self.toks, self.pos, close) if hi > lo)
                 self.pos = close + 1
-                node = Node("call", self.text(start), name=node.text, args=args)
+                node = Node("call", self.text(start), name=node.text, args=args,
+                            children=tuple(_argument_node(a) for a in args))
             elif tok in ("->", ".") and is_ident(self.peek(1)):
                 self.pos += 2
                 node = Node("opaque", self.text(start))
@@ -271,6 +272,14 @@ class _Parser:
             self.pos += 1
             return Node("opaque", tok)
         raise Unknowable(render(self.toks), f"unexpected {tok!r}")
+
+
+def _argument_node(toks: tuple[str, ...]) -> Node:
+    """An argument as a node (opaque when it is not an expression, e.g. a type)."""
+    try:
+        return parse(toks)
+    except Unknowable:
+        return Node("opaque", render(toks))
 
 
 def _matching_bracket(toks: Sequence[str], open_: int) -> int:

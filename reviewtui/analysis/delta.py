@@ -270,8 +270,11 @@ class Model:
         if old.node is None or new.node is None:
             raise Unknowable(new.text or old.text or "", "a count without a test")
         for inst in self.all_instances:
-            a = evaluate(old.node, lambda c: self.value(c, inst), self.knows, {}, False)
-            b = evaluate(new.node, lambda c: self.value(c, inst), self.knows, {}, False)
+            def resolve(call: Node, at: Instance = inst) -> int:
+                return self.value(call, at)
+
+            a = evaluate(old.node, resolve, self.knows, {}, False)
+            b = evaluate(new.node, resolve, self.knows, {}, False)
             if a != b:
                 raise Unknowable(new.text or "", f"the counts differ: {old.text} = {a}, "
                                  f"{new.text} = {b} when {inst.scenario.text}")
