@@ -57,6 +57,11 @@ class Node:
         """The text with 'page' spelt 'folio' in identifiers (atom identity across a rename)."""
         return render(canonical(list(tokens(self.text)), frozenset()))
 
+    @cached_property
+    def call_names(self) -> frozenset[str]:
+        """Names of every call in this subtree."""
+        return frozenset(n.name for n in self.walk() if n.kind == "call")
+
     def walk(self):
         """This node and every node below it."""
         yield self
@@ -308,7 +313,7 @@ Resolver = Callable[[Node], int]
 
 def modelled(node: Node, knows: Callable[[str], bool]) -> bool:
     """True when NODE contains a call the model can evaluate."""
-    return any(n.kind == "call" and knows(n.name) for n in node.walk())
+    return any(knows(name) for name in node.call_names)
 
 
 def atoms(node: Node, knows: Callable[[str], bool]) -> dict[str, str]:
@@ -332,35 +337,68 @@ def atoms(node: Node, knows: Callable[[str], bool]) -> dict[str, str]:
     return out
 
 
-def evaluate(node: Node, resolve: Resolver, knows: Callable[[str], bool],
-             assignment: Mapping[str, bool], boolean: bool = True) -> int:
-    """The C value of NODE (0/1 for truth); Unknowable names the part it cannot evaluate."""
+Compiled = Callable[[Resolver, Mapping[str, bool]], int]
+_OPS: dict[str, Callable[[int, int], int]] = {
+    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+    "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b),
+    "<=": lambda a, b: int(a <= b), ">=": lambda a, b: int(a >= b),
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
+}
+
+
+def compile_expr(node: Node, knows: Callable[[str], bool], boolean: bool = True) -> Compiled:
+    """NODE as a function of (resolver, atom values) giving its C value.
+
+    Parts the model cannot evaluate raise Unknowable here, not when the function runs.
+    """
     if boolean and not modelled(node, knows):
-        if node.key in assignment:
-            return int(assignment[node.key])
-        raise Unknowable(node.text, "no meaning in the model")
+        key = node.key
+
+        def atom(resolve: Resolver, assignment: Mapping[str, bool]) -> int:
+            if key not in assignment:
+                raise Unknowable(node.text, "no meaning in the model")
+            return int(assignment[key])
+
+        return atom
     kind = node.kind
     if kind == "num":
-        return node.value
+        value = node.value
+        return lambda resolve, assignment: value
     if kind == "call":
         if not knows(node.name):
             raise Unknowable(node.text, f"{node.name}() has no meaning in the model")
-        return resolve(node)
+        return lambda resolve, assignment: resolve(node)
     if kind == "unary":
         if node.op == "!":
-            return int(not evaluate(node.children[0], resolve, knows, assignment, True))
-        value = evaluate(node.children[0], resolve, knows, assignment, False)
-        return {"-": -value, "~": ~value, "+": value}[node.op]
+            inner = compile_expr(node.children[0], knows, True)
+            return lambda resolve, assignment: int(not inner(resolve, assignment))
+        inner = compile_expr(node.children[0], knows, False)
+        sign = {"-": lambda v: -v, "~": lambda v: ~v, "+": lambda v: v}[node.op]
+        return lambda resolve, assignment: sign(inner(resolve, assignment))
     if kind == "binary":
-        left, right = node.children
-        if node.op in ("&&", "||"):
-            a = evaluate(left, resolve, knows, assignment, True)
-            b = evaluate(right, resolve, knows, assignment, True)
-            return int(bool(a and b) if node.op == "&&" else bool(a or b))
-        a = evaluate(left, resolve, knows, assignment, False)
-        b = evaluate(right, resolve, knows, assignment, False)
-        return _arith(node, a, b)
+        logical = node.op in ("&&", "||")
+        left = compile_expr(node.children[0], knows, logical)
+        right = compile_expr(node.children[1], knows, logical)
+        if node.op == "&&":
+            return lambda resolve, assignment: int(
+                bool(left(resolve, assignment)) & bool(right(resolve, assignment)))
+        if node.op == "||":
+            return lambda resolve, assignment: int(
+                bool(left(resolve, assignment)) | bool(right(resolve, assignment)))
+        op = _OPS.get(node.op)
+        if op is not None:
+            return lambda resolve, assignment: op(left(resolve, assignment),
+                                                  right(resolve, assignment))
+        return lambda resolve, assignment: _arith(node, left(resolve, assignment),
+                                                  right(resolve, assignment))
     raise Unknowable(node.text, "no meaning in the model")
+
+
+def evaluate(node: Node, resolve: Resolver, knows: Callable[[str], bool],
+             assignment: Mapping[str, bool], boolean: bool = True) -> int:
+    """The C value of NODE (0/1 for truth); Unknowable names the part it cannot evaluate."""
+    return compile_expr(node, knows, boolean)(resolve, assignment)
 
 
 def _arith(node: Node, a: int, b: int) -> int:

@@ -12,17 +12,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from reviewtui.analysis.baseversion import BaseVersion
 from reviewtui.analysis.catalogue import ApiProfile, Catalogue
 from reviewtui.analysis.cexpr import compare_polarity, tokens
 from reviewtui.analysis.condition import (
     COMPARE,
+    Compiled,
     Condition,
     Node,
     Unknowable,
     atoms,
-    evaluate,
+    compile_expr,
     extract,
     parse,
     path_to,
@@ -39,6 +41,8 @@ _FLIP = {"shared?": "exclusive?", "exclusive?": "shared?", "mapped?": "not mappe
          "not mapped?": "mapped?"}
 _PREDICATE = {"shared": "shared?", "exclusive": "exclusive?", "mapped": "mapped?"}
 _NR_PAGES_TEST = {"!=": "shared?", ">": "shared?", "==": "exclusive?", "<=": "exclusive?"}
+_COMPARE_OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+                ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Side:
     question: str = ""
     problem: Unknowable | None = None
     call: Node | None = None
+    compiled: Compiled | None = None
 
     @property
     def text(self) -> str | None:
@@ -74,23 +79,53 @@ class Side:
         return self.condition.text if self.condition is not None else None
 
 
+@dataclass
+class _Shared:
+    """What every model of one catalogue at one version computes once."""
+
+    all_instances: tuple[Instance, ...]
+    first_instances: tuple[Instance, ...]
+    semantics: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+
+
+_SHARED: WeakKeyDictionary[Catalogue, dict] = WeakKeyDictionary()
+
+
+def _shared(catalogue: Catalogue, version: tuple[int, int] | None) -> _Shared:
+    per_version = _SHARED.setdefault(catalogue, {})
+    if version not in per_version:
+        every = per_version[None].all_instances if None in per_version else \
+            instances(catalogue.scenarios)
+        seen: dict[str, Instance] = {}
+        for inst in every:
+            seen.setdefault(inst.scenario.name, inst)
+        per_version[version] = _Shared(every, tuple(sorted(seen.values(), key=lambda i: i.key)))
+    return per_version[version]
+
+
 @dataclass(eq=False)
 class Model:
-    """The catalogue's scenarios and API semantics at one base version."""
+    """The catalogue's scenarios and API semantics at one base version.
+
+    Models of one catalogue at one version share their caches (instances, memoised deltas,
+    alternatives and API values).
+    """
 
     catalogue: Catalogue
     base: BaseVersion
     all_instances: tuple[Instance, ...] = ()
     first_instances: tuple[Instance, ...] = ()
-    _semantics: dict[str, tuple[Semantics | None, str]] = field(default_factory=dict)
+    _semantics: dict = field(default_factory=dict)
     _memo: dict = field(default_factory=dict)
+    _values: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.all_instances = instances(self.catalogue.scenarios)
-        seen: dict[str, Instance] = {}
-        for inst in self.all_instances:
-            seen.setdefault(inst.scenario.name, inst)
-        self.first_instances = tuple(sorted(seen.values(), key=lambda i: i.key))
+        shared = _shared(self.catalogue, self.base.version)
+        self.all_instances = shared.all_instances
+        self.first_instances = shared.first_instances
+        self._semantics, self._memo, self._values = shared.semantics, shared.memo, shared.values
 
     # -- what a call computes ---------------------------------------------------------------
 
@@ -113,6 +148,13 @@ class Model:
 
     def value(self, call: Node, inst: Instance, latest: bool = False) -> int:
         """The value of CALL on INST."""
+        key = (call.text, latest, inst.scenario.name, inst.page)
+        found = self._values.get(key)
+        if found is None:
+            found = self._values[key] = self._value(call, inst, latest)
+        return found
+
+    def _value(self, call: Node, inst: Instance, latest: bool) -> int:
         cat = self.catalogue
         api = cat.apis.get(call.name)
         if api is None:
@@ -139,6 +181,7 @@ class Model:
             if side.call is None:
                 raise Unknowable(f"{name}()", "the call is not part of the expression")
             side.question = self._question(side.node, side.call, condition.boolean)
+            side.compiled = compile_expr(side.node, self.knows, side.question != "count")
         except Unknowable as exc:
             side.problem = exc
         return side
@@ -264,7 +307,8 @@ class Model:
                 seen.setdefault(call.text, value)
             return value
 
-        return evaluate(side.node, resolve, self.knows, assignment)
+        assert side.compiled is not None
+        return side.compiled(resolve, assignment)
 
     def _count_delta(self, old: Side, new: Side) -> Delta:
         if old.node is None or new.node is None:
@@ -273,8 +317,8 @@ class Model:
             def resolve(call: Node, at: Instance = inst) -> int:
                 return self.value(call, at)
 
-            a = evaluate(old.node, resolve, self.knows, {}, False)
-            b = evaluate(new.node, resolve, self.knows, {}, False)
+            a = old.compiled(resolve, {})
+            b = new.compiled(resolve, {})
             if a != b:
                 raise Unknowable(new.text or "", f"the counts differ: {old.text} = {a}, "
                                  f"{new.text} = {b} when {inst.scenario.text}")
@@ -347,11 +391,13 @@ class Model:
         exists = self._exists(api)
         _, label = self.semantics(api, latest=not exists)
         try:
-            node = parse(tokens(test))
+            values = self._fast_values(api, question, form, page, not exists)
+            if values is None:
+                run = compile_expr(parse(tokens(test)), self.knows)
+                values = [run(lambda c, i=inst: self.value(c, i, not exists), {})
+                          for inst in self.all_instances]
             errs: dict[str, dict[str, str]] = {"fp": {}, "fn": {}}
-            for inst in self.all_instances:
-                value = evaluate(node, lambda c, i=inst: self.value(c, i, not exists),
-                                 self.knows, {})
+            for inst, value in zip(self.all_instances, values, strict=True):
                 wrong = _errors(value, question, _truth(question, inst))
                 for err in ("fp", "fn"):
                     if wrong[err]:
@@ -361,6 +407,38 @@ class Model:
                                label, role)
         except Unknowable as exc:
             return Alternative(api.name, test, version=label, role=role, unknown=str(exc))
+
+    def _fast_values(self, api: ApiProfile, question: str, form: tuple[str, str] | None,
+                     page: str, latest: bool) -> list[int] | None:
+        """The test's value per instance without parsing it (None: take the general path)."""
+        entry, _ = self.semantics(api, latest)
+        if entry is None:
+            return None
+        fixed = fixed_page(tokens(page)) if api.page_arg is not None else None
+        key = ("vector", api.name, latest, fixed)
+        if key not in self._memo:
+            fn = rule(entry.rule, self.catalogue.pmd_pages)
+            self._memo[key] = [
+                None if fixed is not None and fixed >= i.scenario.nr_pages else
+                entry.apply(fn, i.scenario, i.page if fixed is None else fixed)
+                for i in self.all_instances]
+        vector = self._memo[key]
+        if None in vector:
+            return None
+        if api.returns != "count":
+            asks = _PREDICATE[api.returns]
+            return list(vector) if asks == question else [int(not v) for v in vector]
+        op, rhs = form or ((">", "1") if question == "shared?" else ("==", "1"))
+        compare = _COMPARE_OPS[op]
+        if rhs.isdigit():
+            bound = int(rhs)
+            return [int(compare(v, bound)) for v in vector]
+        name = rhs.split("(", 1)[0]
+        prop = self.catalogue.properties.get(name)
+        if prop is not None and prop.rule == "nr_pages":
+            return [int(compare(v, i.scenario.nr_pages))
+                    for v, i in zip(vector, self.all_instances, strict=True)]
+        return None
 
     def _exists(self, api: ApiProfile) -> bool:
         """True when API exists at the base version (as far as the catalogue says)."""

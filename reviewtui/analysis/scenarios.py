@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reviewtui.errors import CatalogueError
@@ -47,15 +48,23 @@ class Scenario:
     anon: bool = True
     departed: tuple[str, ...] = ()
     at_hand: tuple[int, ...] = ()
-    pte: tuple[tuple[str, ...], ...] = field(init=False, repr=False)
+    pte_total: int = field(init=False, repr=False)  # PTE mappings of all pages
+    pte_pages: int = field(init=False, repr=False)  # pages with at least one PTE mapping
 
     def __post_init__(self) -> None:
-        pte: list[list[str]] = [[] for _ in range(self.nr_pages)]
-        for m in self.maps:
-            if m.how == "pte":
-                for page in m.pages:
-                    pte[page].append(m.mm)
-        object.__setattr__(self, "pte", tuple(tuple(p) for p in pte))
+        ranges = sorted((m.first, m.last) for m in self.maps if m.how == "pte")
+        covered = 0
+        end = -1
+        for first, last in ranges:
+            if last > end:
+                covered += last - max(first, end + 1) + 1
+                end = last
+        object.__setattr__(self, "pte_total", sum(b - a + 1 for a, b in ranges))
+        object.__setattr__(self, "pte_pages", covered)
+
+    def pte_mms(self, page: int) -> tuple[str, ...]:
+        """The MMs mapping PAGE by a PTE, once per mapping."""
+        return tuple(m.mm for m in self.maps if m.how == "pte" and m.first <= page <= m.last)
 
     @property
     def large(self) -> bool:
@@ -69,13 +78,13 @@ class Scenario:
 
     def pte_mapcount(self, page: int) -> int:
         """PTE mappings of PAGE (the per-page _mapcount + 1, without the entire mapcount)."""
-        return len(self.pte[page])
+        return len(self.pte_mms(page))
 
     def page_mms(self, page: int) -> frozenset[str]:
         """The MMs mapping PAGE, by PTE or by a PMD of the whole folio."""
-        return frozenset(self.pte[page]) | {m.mm for m in self.maps if m.how == "pmd"}
+        return frozenset(self.pte_mms(page)) | {m.mm for m in self.maps if m.how == "pmd"}
 
-    @property
+    @cached_property
     def mms(self) -> tuple[str, ...]:
         """The MMs mapping the folio now, in order of first mapping."""
         return tuple(dict.fromkeys(m.mm for m in self.maps))
@@ -94,7 +103,15 @@ class Scenario:
         """True answer: is PAGE mapped by more than one MM?"""
         return len(self.page_mms(page)) > 1
 
+    @cached_property
+    def _at_hand(self) -> tuple[int, ...]:
+        return self._pages_at_hand()
+
     def pages_at_hand(self) -> tuple[int, ...]:
+        """One page per distinct situation a page at hand can be in (cached)."""
+        return self._at_hand
+
+    def _pages_at_hand(self) -> tuple[int, ...]:
         """One page per distinct situation a page at hand can be in (smallest index first).
 
         Pages are alike when the same MMs map them the same way and both or neither is the
@@ -103,13 +120,18 @@ class Scenario:
         if self.at_hand:
             candidates: list[int] = list(self.at_hand)
         elif self.maps:
+            # Pages are alike between the edges of the mappings: try one page per stretch.
+            edges = {0, 1, self.nr_pages}
+            for m in self.maps:
+                edges.update((m.first, m.last + 1))
             first = self.maps[0].mm
-            candidates = [p for p in range(self.nr_pages) if first in self.page_mms(p)]
+            candidates = [p for p in sorted(edges) if p < self.nr_pages
+                          and first in self.page_mms(p)]
         else:
             candidates = [0]
         seen: dict[tuple, int] = {}
         for page in candidates:
-            key = (page == 0, tuple(sorted(self.pte[page])))
+            key = (page == 0, tuple(sorted(self.pte_mms(page))))
             seen.setdefault(key, page)
         return tuple(sorted(seen.values()))
 

@@ -43,7 +43,7 @@ def _page_mapcount(s: Scenario, page: int) -> int:
 
 
 def _total(s: Scenario, page: int) -> int:
-    return s.entire + sum(s.pte_mapcount(p) for p in range(s.nr_pages))
+    return s.entire + s.pte_total
 
 
 def _likely_mapped_shared(s: Scenario, page: int) -> int:
@@ -105,7 +105,7 @@ RULES: dict[str, Rule] = {
     "first_page_mapcount": lambda s, page: _page_mapcount(s, 0),
     "total_mapcount": _total,
     "entire_mapcount": lambda s, page: s.entire if s.large else 0,
-    "pages_mapped": lambda s, page: sum(1 for p in range(s.nr_pages) if s.pte_mapcount(p)),
+    "pages_mapped": lambda s, page: s.pte_pages,
     "mapped": lambda s, page: int(_total(s, page) > 0),
     "likely_mapped_shared": _likely_mapped_shared,
     "mm_id_maybe_shared": _mm_id_maybe_shared,
