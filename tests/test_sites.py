@@ -453,6 +453,10 @@ def test_cli_table_output(capsys):
     for site_id in site_ids:
         assert site_id in out
     assert "[5/8]" in out and "no sites" in out
+    assert "API semantics as of v6.5" in out
+    flat = " ".join(out.split())
+    assert "FP removed: THP PTE-mapped fully by MM A only" in flat
+    assert "FN introduced: THP PMD-mapped by MMs A and B" in flat
 
 
 def test_cli_bad_catalogue_is_one_clear_error(tmp_path, capsys):
