@@ -281,6 +281,7 @@ def test_series_helper_definition_and_uses():
     ]
     assert found.sites[0].added == "return folio_mapcount(folio) > 1;"
     assert "patch 1" in found.sites[1].explanation
+    assert found.sites[1].unknown.startswith("folio_mapped_shared(): defined by this series")
 
 
 def test_changed_helper_body_gives_a_definition_site_with_a_delta():

@@ -43,5 +43,10 @@ def site_explanation(site: CallSite) -> list[str]:
 
 
 def witness_text(site: CallSite) -> str:
-    """Every witness of SITE on one line ('FN introduced: ... | FP removed: ...')."""
+    """Every witness of SITE on one line ('FN introduced: ... | FP removed: ...').
+
+    A site the model cannot judge says which part it cannot evaluate instead.
+    """
+    if not site.witnesses and site.unknown:
+        return f"unknown: {site.unknown}"
     return " | ".join(f"{w.title}: {w.text}" for w in site.witnesses)

@@ -152,6 +152,8 @@ def build_site(old: Line | None, new: Line | None, vocab: Vocabulary,
     alternatives: tuple = ()
     if helpers:
         kind = "uncatalogued"
+        result = Delta("unknown", "unknown", unknown=f"{helpers[0]}(): defined by this series; "
+                       "add it to a catalogue with semantics to evaluate it")
         for name in dict.fromkeys(helpers):
             h = vocab.helpers[name]
             built = ", ".join(f"{b}()" if b in vocab.names else b for b in h.builds_on)
@@ -174,6 +176,7 @@ def build_site(old: Line | None, new: Line | None, vocab: Vocabulary,
         kind = "removal"
         if new is not None:
             notes.append(f"{old_api}() replaced by an expression without a catalogued API")
+            result = Delta("unknown", "unknown", unknown=f"{new.text}: no catalogued API")
         else:
             result, stated = judge(old_side, vocab.model.side(None, None, None), old_api, None,
                                    vocab)
