@@ -31,7 +31,7 @@ from reviewtui.analysis.condition import (
     render,
 )
 from reviewtui.analysis.scenarios import Instance, instances
-from reviewtui.analysis.semantics import Semantics, parse_version, pick, rule, version_text
+from reviewtui.analysis.semantics import Semantics, parse_version, pick, rule
 from reviewtui.analysis.witness import Alternative, Witness
 
 MAX_ATOMS = 6
@@ -54,12 +54,6 @@ class Delta:
     witnesses: tuple[Witness, ...] = ()
     unknown: str = ""
     question: str = ""
-
-    @property
-    def trade(self) -> bool:
-        """True when the change introduces an error somewhere and removes one elsewhere."""
-        return any(w.change == "introduced" for w in self.witnesses) and any(
-            w.change == "removed" for w in self.witnesses)
 
 
 @dataclass
@@ -554,12 +548,3 @@ def _arguments(old: Side, new: Side, catalogue: Catalogue) -> tuple[str, str]:
     if not folio:
         folio = f"page_folio({page})" if page else "folio"
     return folio, page or "page"
-
-
-def describe_base(base: BaseVersion) -> str:
-    """'semantics as of v6.5 (posted ...)'."""
-    return f"semantics as of {base.label}" if base.version else base.source
-
-
-__all__ = ["Alternative", "Delta", "Model", "Side", "Witness", "describe_base", "fixed_page",
-           "version_text"]
