@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_sites import corpus_sites, file_diff, scan
 
+from reviewtui.analysis.alternatives import alternatives
 from reviewtui.analysis.baseversion import BaseVersion, base_version
 from reviewtui.analysis.catalogue import load_catalogue
 from reviewtui.analysis.cexpr import tokens
@@ -206,7 +207,8 @@ def test_likely_mapped_shared_changed_in_v6_10():
 
 
 def test_alternatives_give_each_api_in_the_same_form():
-    alts = {a.api: a for a in V65.alternatives(
+    alts = {a.api: a for a in alternatives(
+        V65,
         side(V65, "if (folio_mapcount(folio) != 1)"),
         side(V65, "if (folio_estimated_sharers(folio) != 1)"),
         "folio_mapcount", "folio_estimated_sharers")}

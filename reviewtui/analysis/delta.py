@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 
 from reviewtui.analysis.baseversion import BaseVersion
 from reviewtui.analysis.catalogue import ApiProfile, Catalogue
-from reviewtui.analysis.cexpr import compare_polarity, tokens
+from reviewtui.analysis.cexpr import compare_polarity
 from reviewtui.analysis.condition import (
     COMPARE,
     Compiled,
@@ -28,21 +28,18 @@ from reviewtui.analysis.condition import (
     extract,
     parse,
     path_to,
-    render,
 )
 from reviewtui.analysis.scenarios import Instance, instances
-from reviewtui.analysis.semantics import Semantics, parse_version, pick, rule
-from reviewtui.analysis.witness import Alternative, Witness
+from reviewtui.analysis.semantics import Semantics, pick, rule
+from reviewtui.analysis.witness import Witness
 
 MAX_ATOMS = 6
-_SHARING = ("shared?", "exclusive?")
+SHARING = ("shared?", "exclusive?")
 _MAPPING = ("mapped?", "not mapped?")
 _FLIP = {"shared?": "exclusive?", "exclusive?": "shared?", "mapped?": "not mapped?",
          "not mapped?": "mapped?"}
-_PREDICATE = {"shared": "shared?", "exclusive": "exclusive?", "mapped": "mapped?"}
+PREDICATE = {"shared": "shared?", "exclusive": "exclusive?", "mapped": "mapped?"}
 _NR_PAGES_TEST = {"!=": "shared?", ">": "shared?", "==": "exclusive?", "<=": "exclusive?"}
-_COMPARE_OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-                ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
 
 
 @dataclass(frozen=True)
@@ -112,14 +109,14 @@ class Model:
     all_instances: tuple[Instance, ...] = ()
     first_instances: tuple[Instance, ...] = ()
     _semantics: dict = field(default_factory=dict)
-    _memo: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
     _values: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         shared = _shared(self.catalogue, self.base.version)
         self.all_instances = shared.all_instances
         self.first_instances = shared.first_instances
-        self._semantics, self._memo, self._values = shared.semantics, shared.memo, shared.values
+        self._semantics, self.memo, self._values = shared.semantics, shared.memo, shared.values
 
     # -- what a call computes ---------------------------------------------------------------
 
@@ -189,8 +186,8 @@ class Model:
         if parent is not None and parent.kind == "binary" and parent.op in COMPARE:
             test_at -= 1
             local = self._compare(parent, call, returns)
-        elif returns in _PREDICATE:
-            local = _PREDICATE[returns]
+        elif returns in PREDICATE:
+            local = PREDICATE[returns]
         elif test_at == 0 and not boolean:
             return "count"
         else:
@@ -226,12 +223,12 @@ class Model:
     def delta(self, old: Side, new: Side) -> Delta:
         """The delta from OLD to NEW (a side without a condition is an absent test)."""
         key = ("delta", _side_key(old), _side_key(new))
-        if key not in self._memo:
+        if key not in self.memo:
             try:
-                self._memo[key] = self._delta(old, new)
+                self.memo[key] = self._delta(old, new)
             except Unknowable as exc:
-                self._memo[key] = Delta("unknown", "unknown", unknown=str(exc))
-        return self._memo[key]
+                self.memo[key] = Delta("unknown", "unknown", unknown=str(exc))
+        return self.memo[key]
 
     def _delta(self, old: Side, new: Side) -> Delta:
         for side in (old, new):
@@ -246,7 +243,7 @@ class Model:
                 raise Unknowable(new.text or old.text or "", "a count on one side, a test on "
                                  "the other")
             return self._count_delta(old, new)
-        if (q_old in _SHARING) != (q_new in _SHARING):
+        if (q_old in SHARING) != (q_new in SHARING):
             raise Unknowable(new.text or "", f"the question changes from {q_old} to {q_new}")
         old_atoms = atoms(old.node, self.knows) if old.node is not None else {}
         new_atoms = atoms(new.node, self.knows) if new.node is not None else {}
@@ -267,11 +264,11 @@ class Model:
         pool = self.all_instances if uses_page else self.first_instances
         found: dict[tuple[str, str], tuple[Instance, dict]] = {}
         for inst in pool:
-            truth = _truth(q_old, inst)
+            truth = truth_of(q_old, inst)
             for values in itertools.product((True, False), repeat=len(keys)):
                 assignment = dict(zip(keys, values, strict=True))
-                e_old = _errors(self._eval(old, inst, assignment), q_old, truth)
-                e_new = _errors(self._eval(new, inst, assignment), q_new, truth)
+                e_old = errors_of(self._eval(old, inst, assignment), q_old, truth)
+                e_new = errors_of(self._eval(new, inst, assignment), q_new, truth)
                 for err in ("fp", "fn"):
                     if e_new[err] != e_old[err]:
                         change = "introduced" if e_new[err] else "removed"
@@ -325,7 +322,7 @@ class Model:
         where = s.text
         if uses_page and s.large:
             where += f"; page at hand: {s.describe_page(inst.page)}"
-        sharing = q_old in _SHARING
+        sharing = q_old in SHARING
         truth = (("shared by several MMs" if s.shared else "mapped by one MM only")
                  if s.mapped else "not mapped") if sharing else (
             "mapped" if s.mapped else "not mapped")
@@ -334,7 +331,7 @@ class Model:
             seen: dict[str, int] = {}
             value = self._eval(side, inst, assignment, seen)
             says = _says(value, q)
-            wrong = _errors(value, q, _truth(q, inst))
+            wrong = errors_of(value, q, truth_of(q, inst))
             verdict = "a false positive" if wrong["fp"] else (
                 "a false negative" if wrong["fn"] else "right")
             if side.node is None:
@@ -347,98 +344,6 @@ class Model:
                               for k, v in assignment.items())
             parts.append(f"Taking {taken}.")
         return " ".join(parts)
-
-    # -- alternatives -----------------------------------------------------------------------
-
-    def alternatives(self, old: Side, new: Side, old_api: str | None,
-                     new_api: str | None) -> tuple[Alternative, ...]:
-        """What each catalogued sharing API gives at the site as the same kind of test."""
-        side = new if new.node is not None else old
-        if side.node is None or side.problem is not None or side.question not in _SHARING:
-            return ()
-        form = _form(side, self.catalogue)
-        folio, page = _arguments(old, new, self.catalogue)
-        key = ("alt", side.question, form, folio, page, old_api, new_api)
-        if key not in self._memo:
-            out = []
-            for api in self.catalogue.apis.values():
-                if not api.semantics or "n/a" in (api.fp, api.fn) or api.returns == "mapped":
-                    continue
-                role = "after" if api.name == new_api else (
-                    "before" if api.name == old_api else "")
-                out.append(self._alternative(api, side.question, form, folio, page, role))
-            self._memo[key] = tuple(out)
-        return self._memo[key]
-
-    def _alternative(self, api: ApiProfile, question: str, form: tuple[str, str] | None,
-                     folio: str, page: str, role: str) -> Alternative:
-        arg = page if api.arg == "page" else folio
-        if api.page_arg and api.arg == "folio":
-            arg = f"{folio}, {page}"
-        call = f"{api.name}({arg})"
-        if api.returns == "count":
-            op, rhs = form or ((">", "1") if question == "shared?" else ("==", "1"))
-            test = f"{call} {op} {rhs}"
-        else:
-            asks = _PREDICATE[api.returns]
-            test = call if asks == question else f"!{call}"
-        exists = self._exists(api)
-        _, label = self.semantics(api, latest=not exists)
-        try:
-            values = self._fast_values(api, question, form, page, not exists)
-            if values is None:
-                run = compile_expr(parse(tokens(test)), self.knows)
-                values = [run(lambda c, i=inst: self.value(c, i, not exists), {})
-                          for inst in self.all_instances]
-            errs: dict[str, dict[str, str]] = {"fp": {}, "fn": {}}
-            for inst, value in zip(self.all_instances, values, strict=True):
-                wrong = _errors(value, question, _truth(question, inst))
-                for err in ("fp", "fn"):
-                    if wrong[err]:
-                        errs[err].setdefault(inst.scenario.name, inst.scenario.short)
-            return Alternative(api.name, test, tuple(errs["fp"].values()),
-                               tuple(errs["fn"].values()), tuple(errs["fp"]), tuple(errs["fn"]),
-                               label, role)
-        except Unknowable as exc:
-            return Alternative(api.name, test, version=label, role=role, unknown=str(exc))
-
-    def _fast_values(self, api: ApiProfile, question: str, form: tuple[str, str] | None,
-                     page: str, latest: bool) -> list[int] | None:
-        """The test's value per instance without parsing it (None: take the general path)."""
-        entry, _ = self.semantics(api, latest)
-        if entry is None:
-            return None
-        fixed = fixed_page(tokens(page)) if api.page_arg is not None else None
-        key = ("vector", api.name, latest, fixed)
-        if key not in self._memo:
-            fn = rule(entry.rule, self.catalogue.pmd_pages)
-            self._memo[key] = [
-                None if fixed is not None and fixed >= i.scenario.nr_pages else
-                entry.apply(fn, i.scenario, i.page if fixed is None else fixed)
-                for i in self.all_instances]
-        vector = self._memo[key]
-        if None in vector:
-            return None
-        if api.returns != "count":
-            asks = _PREDICATE[api.returns]
-            return list(vector) if asks == question else [int(not v) for v in vector]
-        op, rhs = form or ((">", "1") if question == "shared?" else ("==", "1"))
-        compare = _COMPARE_OPS[op]
-        if rhs.isdigit():
-            bound = int(rhs)
-            return [int(compare(v, bound)) for v in vector]
-        name = rhs.split("(", 1)[0]
-        prop = self.catalogue.properties.get(name)
-        if prop is not None and prop.rule == "nr_pages":
-            return [int(compare(v, i.scenario.nr_pages))
-                    for v, i in zip(vector, self.all_instances, strict=True)]
-        return None
-
-    def _exists(self, api: ApiProfile) -> bool:
-        """True when API exists at the base version (as far as the catalogue says)."""
-        version = self.base.version
-        since = parse_version(api.since) if api.since else None
-        return version is None or since is None or version >= since
 
 
 def _label(api: ApiProfile, entry: Semantics | None) -> str:
@@ -493,19 +398,19 @@ def _uses_page(side: Side, catalogue: Catalogue) -> bool:
     return False
 
 
-def _truth(question: str, inst: Instance) -> bool:
+def truth_of(question: str, inst: Instance) -> bool:
     s = inst.scenario
-    return s.shared if question in _SHARING else s.mapped
+    return s.shared if question in SHARING else s.mapped
 
 
-def _errors(value: int, question: str, truth: bool) -> dict[str, bool]:
+def errors_of(value: int, question: str, truth: bool) -> dict[str, bool]:
     positive = bool(value) if question in ("shared?", "mapped?") else not value
     return {"fp": positive and not truth, "fn": not positive and truth}
 
 
 def _says(value: int, question: str) -> str:
     positive = bool(value) if question in ("shared?", "mapped?") else not value
-    if question in _SHARING:
+    if question in SHARING:
         return "shared" if positive else "exclusive"
     return "mapped" if positive else "not mapped"
 
@@ -514,37 +419,3 @@ def _side_key(side: Side) -> tuple:
     cond = side.condition
     return (cond.tokens if cond else None, cond.boolean if cond else None,
             side.call.text if side.call is not None else None)
-
-
-def _form(side: Side, catalogue: Catalogue) -> tuple[str, str] | None:
-    """(operator, right-hand side) of the site's test when it compares a count."""
-    path = path_to(side.node, side.call) if side.node and side.call else None
-    if not path or len(path) < 2:
-        return None
-    test = path[-2]
-    if test.kind != "binary" or test.op not in COMPARE:
-        return None
-    left, right = test.children
-    if left is side.call:
-        return test.op, right.text
-    swapped = {">": "<", "<": ">", ">=": "<=", "<=": ">="}.get(test.op, test.op)
-    return swapped, left.text
-
-
-def _arguments(old: Side, new: Side, catalogue: Catalogue) -> tuple[str, str]:
-    """(folio, page) argument texts to build alternatives with."""
-    folio = page = ""
-    for side in (new, old):
-        if side.call is None or not side.call.args:
-            continue
-        api = catalogue.apis.get(side.call.name)
-        text = render(side.call.args[0])
-        if api is not None and api.arg == "folio":
-            folio = folio or text
-            if api.page_arg is not None and api.page_arg < len(side.call.args):
-                page = page or render(side.call.args[api.page_arg])
-        elif api is not None and api.arg == "page":
-            page = page or text
-    if not folio:
-        folio = f"page_folio({page})" if page else "folio"
-    return folio, page or "page"

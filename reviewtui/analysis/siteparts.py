@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reviewtui.analysis.alternatives import alternatives as alternatives_of
 from reviewtui.analysis.cexpr import Call, bigrams, dice, polarity
 from reviewtui.analysis.delta import Delta, Side
 from reviewtui.analysis.hunkview import HunkView
@@ -188,7 +189,7 @@ def build_site(old: Line | None, new: Line | None, vocab: Vocabulary,
         notes += [stated] if stated else []
         notes.append(f"new use of {new_api}()")
     if not helpers:
-        alternatives = vocab.model.alternatives(old_side, new_side, old_api, new_api)
+        alternatives = alternatives_of(vocab.model, old_side, new_side, old_api, new_api)
     text = describe(old_api, new_api, vocab.catalogue)
     explanation = "; ".join([*notes, *extra, *([text] if text else [])])
     draft = _draft(old, new, kind, old_api, new_api, new_pol or old_pol, result.fp, result.fn,
