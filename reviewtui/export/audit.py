@@ -35,10 +35,10 @@ COLUMNS = (
     ("patch_subject", "patch subject"), ("site_id", "site"), ("file", "file"),
     ("function", "function"), ("removed", "removed"), ("added", "added"),
     ("old_api", "old API"), ("new_api", "new API"), ("fp", "FP"), ("fn", "FN"),
-    ("witnesses", "witnesses"), ("requirement", "requirement"), ("verdict", "verdict"), ("note", "note"),
+    ("requirement", "requirement"), ("verdict", "verdict"), ("note", "note"),
     ("tagged_by", "tagged by"), ("tagged_on", "tagged on"), ("previous", "previously"),
     ("discussion", "discussion"), ("fn_mentions", "FN mentions"),
-    ("fp_mentions", "FP mentions"),
+    ("fp_mentions", "FP mentions"), ("witnesses", "witnesses"),
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
