@@ -74,8 +74,9 @@ def tagged(migrate, tmp_path):
 def test_rows_summary_and_verdicts(tagged, migrate) -> None:
     _, _, _, sites = migrate
     assert [r.site.id for r in tagged.rows] == [s.id for s in sites]
-    assert [r.verdict for r in tagged.rows] == ["risk", "improvement", "untagged"]
-    assert tagged.summary == {"sites": 3, "by_verdict": {"risk": 1, "improvement": 1,
+    # 2/4 trades FPs for FNs: at an fp-unsafe site the FNs it introduces are a cost.
+    assert [r.verdict for r in tagged.rows] == ["risk", "cost", "untagged"]
+    assert tagged.summary == {"sites": 3, "by_verdict": {"risk": 1, "cost": 1,
                                                           "untagged": 1},
                               "untagged": 1, "carried": 0}
     first = tagged.rows[0]
@@ -91,12 +92,15 @@ def test_json_reads_back(tagged) -> None:
     data = json.loads(render(tagged, "json"))
     assert set(data) == {"series", "revision", "summary", "rows"}
     assert data["revision"] == 1 and data["series"]["subject"] == tagged.series
-    assert data["summary"]["by_verdict"] == {"risk": 1, "improvement": 1, "untagged": 1}
+    assert data["summary"]["by_verdict"] == {"risk": 1, "cost": 1, "untagged": 1}
     row = data["rows"][0]
     assert (row["id"], row["requirement"], row["verdict"], row["note"]) == (
         tagged.rows[0].site.id, "fn-unsafe", "risk", "move_pages() policy")
     assert (row["fp"], row["fn"], row["patch_label"], row["tagged_by"]) == (
-        "unchanged", "introduced", "1/4", WHO)
+        "unchanged", "traded", "1/4", WHO)
+    assert [(w["error"], w["change"], w["scenario"]) for w in row["witnesses"]] == [
+        ("fn", "introduced", "tail-shared"), ("fn", "removed", "head-shared")]
+    assert any(a["api"] == "folio_maybe_mapped_shared" for a in row["alternatives"])
     assert row["discussion"][0]["link"] == lore_link(row["discussion"][0]["msgid"])
     assert data["rows"][2]["requirement"] is None and data["rows"][2]["verdict"] == "untagged"
 
@@ -106,7 +110,11 @@ def test_csv_reads_back(tagged) -> None:
     assert rows[0] == [title for _, title in COLUMNS]
     assert len(rows) == 1 + len(tagged.rows)
     record = dict(zip(rows[0], rows[1], strict=True))
-    assert record["verdict"] == "risk" and record["FN"] == "introduced"
+    assert record["verdict"] == "risk" and record["FN"] == "traded"
+    assert record["witnesses"].startswith("FN introduced: THP PTE-mapped fully by MM A; MM B "
+                                          "maps pages 1-511 only")
+    assert " | FN removed: THP PTE-mapped fully by MM A; MM B maps page 0 only" in \
+        record["witnesses"]
     assert record["removed"] == "if (page_mapcount(page) > 1 && !migrate_all)"
     assert "https://lore.kernel.org/r/" in record["discussion"]
 
@@ -118,6 +126,8 @@ def test_markdown_has_one_table_row_per_site(tagged) -> None:
     columns = [len(re.split(r"(?<!\\)\|", ln)) for ln in table]
     assert set(columns) == {columns[0]}
     assert "**risk**" in table[2] and "move_pages() policy" in table[2]
+    assert "FN introduced: THP PTE-mapped fully by MM A" in table[2]
+    assert "FP removed: THP PTE-mapped fully by MM A only" in table[3]
 
 
 def test_html_is_standalone_escaped_and_sortable(tagged) -> None:
@@ -129,6 +139,9 @@ def test_html_is_standalone_escaped_and_sortable(tagged) -> None:
         "patch", "file", "function"]
     assert "v-risk" in body_rows[0]["class"]
     assert body_rows[0].select_one("td.verdict").get_text() == "risk"
+    witnesses = [w.get_text() for w in body_rows[1].select("span.witness")]
+    assert witnesses[0].startswith("FP removed: THP PTE-mapped fully by MM A only")
+    assert witnesses[1].startswith("FN introduced: THP PTE-mapped fully by MM A; MM B")
     # Standalone: nothing is loaded from elsewhere.
     assert not soup.find_all(src=True) and not soup.find_all("link")
     assert all(a["href"].startswith("https://lore.kernel.org/r/") for a in soup.find_all("a"))

@@ -11,7 +11,7 @@ from reviewtui.analysis.catalogue import (
     default_catalogue,
     load_catalogue,
 )
-from reviewtui.analysis.verdict import delta, describe, verdict
+from reviewtui.analysis.verdict import describe, verdict
 from reviewtui.errors import CatalogueError
 
 DOMAIN_APIS = [
@@ -56,45 +56,25 @@ def test_builtin_catalogue_holds_the_domain_facts(cat):
     assert default_catalogue().names == cat.names
 
 
-@pytest.mark.parametrize("old,new,pol,expected", [
-    ("folio_mapcount", "folio_estimated_sharers", "shared?", ("removed", "introduced")),
-    ("total_mapcount", "folio_estimated_sharers", "shared?", ("removed", "introduced")),
-    ("page_mapcount", "folio_estimated_sharers", "shared?", ("unchanged", "introduced")),
-    ("page_mapcount", "folio_mapcount", "shared?", ("introduced", "removed")),
-    ("folio_estimated_sharers", "folio_maybe_mapped_shared", "shared?", ("introduced", "removed")),
-    ("page_mapcount", "page_mapcount", "shared?", ("unchanged", "unchanged")),
-    ("total_mapcount", "folio_mapcount", "count", ("unchanged", "unchanged")),
-    ("total_mapcount", None, "shared?", ("removed", "introduced")),
-    ("folio_mapcount", None, "exclusive?", ("introduced", "unchanged")),
-    ("page_mapcount", None, "exclusive?", ("introduced", "removed")),
-    (None, "folio_estimated_sharers", "shared?", ("introduced", "removed")),
-    (None, "folio_mapcount", "count", ("unknown", "unknown")),
-    ("folio_mapcount", "folio_mapped", "mapped?", ("unchanged", "unchanged")),
-    ("folio_mapcount", "folio_estimated_sharers", "mapped?", ("unknown", "unknown")),
-    ("page_count", "folio_ref_count", "count", ("unknown", "unknown")),
-    ("folio_mapcount", "my_helper", "shared?", ("unknown", "unknown")),
-    (None, None, None, ("unknown", "unknown")),
-])
-def test_delta(cat, old, new, pol, expected):
-    assert delta(old, new, pol, cat) == expected
-
-
-def test_delta_of_a_test_whose_question_changes_is_unknown(cat):
-    assert delta("folio_mapcount", "folio_mapcount", "mapped?", cat, old_polarity="shared?") \
-        == ("unknown", "unknown")
-    assert delta("folio_mapcount", "folio_mapcount", "exclusive?", cat, old_polarity="shared?") \
-        == ("unchanged", "unchanged")
-
-
 def test_verdicts_follow_the_domain_examples(cat):
     risky = site(fp="removed", fn="introduced")
     assert verdict(risky, None, cat) == "untagged"
     assert verdict(risky, "fn-unsafe", cat) == "risk"
-    assert verdict(risky, "estimate-ok", cat) == "improvement"
-    assert verdict(risky, "fp-unsafe", cat) == "improvement"
+    # A trade is never an improvement: a cost where the introduced error is tolerated.
+    assert verdict(risky, "estimate-ok", cat) == "cost"
+    assert verdict(risky, "fp-unsafe", cat) == "cost"
     assert verdict(risky, "policy", cat) == "risk"
     assert verdict(risky, "not-sharing", cat) == "review"
-    assert verdict(site(fp="introduced", fn="removed"), "fn-unsafe", cat) == "improvement"
+    assert verdict(site(fp="introduced", fn="removed"), "fn-unsafe", cat) == "cost"
+    assert verdict(site(fp="introduced", fn="removed"), "fp-unsafe", cat) == "risk"
+    moved = site(fp="unchanged", fn="traded")
+    assert verdict(moved, "fn-unsafe", cat) == "risk"
+    assert verdict(moved, "policy", cat) == "risk"
+    assert verdict(moved, "fp-unsafe", cat) == "cost"
+    assert verdict(moved, "estimate-ok", cat) == "cost"
+    assert verdict(site(fp="traded", fn="unchanged"), "fp-unsafe", cat) == "risk"
+    assert verdict(site(fp="removed", fn="unchanged"), "fn-unsafe", cat) == "improvement"
+    assert verdict(site(fp="removed", fn="unchanged"), "estimate-ok", cat) == "improvement"
     assert verdict(site(fp="introduced", fn="unchanged"), "fn-unsafe", cat) == "cost"
     assert verdict(site(fp="introduced", fn="unchanged"), "estimate-ok", cat) == "cost"
     assert verdict(site(), "fn-unsafe", cat) == "neutral"
@@ -110,7 +90,7 @@ def test_verdicts_follow_the_domain_examples(cat):
 def test_describe_names_both_apis(cat):
     text = describe("folio_mapcount", "folio_estimated_sharers", cat)
     assert "folio_mapcount()" in text and "first page" in text
-    assert "page at hand" in describe("page_mapcount", "folio_estimated_sharers", cat)
+    assert "one page only" in describe("page_mapcount", "folio_estimated_sharers", cat)
     assert describe("unknown_api", None, cat) == ""
 
 
@@ -132,8 +112,7 @@ def test_user_file_extends_and_overrides(tmp_path):
     assert cat.api("folio_mapped_shared").returns == "shared"
     assert "gup-pin" in cat.requirements and "fn-unsafe" in cat.requirements
     assert verdict(site(fp="removed", fn="introduced"), "estimate-ok", cat) == "risk"
-    assert delta("folio_mapcount", "folio_estimated_sharers", "shared?", cat) \
-        == ("removed", "unchanged")
+    assert cat.conversion("folio_mapcount", "folio_estimated_sharers").fp == "removed"
     assert {"_my_mapcount", "_mapcount"} <= cat.mapcount_fields
     assert cat.sources == ("catalogue.toml", str(user))
 

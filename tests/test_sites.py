@@ -25,7 +25,9 @@ THREADS = ["migrate-folio-conversion", "mapcount-large-folio-sharing",
            "migrate-folio-conversion-v2", "mapcount-large-folio-sharing-v2"]
 JSON_KEYS = {"id", "patch", "patch_subject", "file", "function", "kind", "removed", "added",
              "old_api", "new_api", "polarity", "fp", "fn", "requirement", "verdict", "note",
-             "discussion", "problems"}
+             "discussion", "problems", "anchor", "new_function", "uncatalogued", "explanation",
+             "file_index", "hunk_index", "old_lines", "new_lines", "witnesses", "alternatives",
+             "old_test", "new_test", "trade", "base_version", "base_version_from", "unknown"}
 
 
 @cache
@@ -55,6 +57,8 @@ def test_corpus_sites_match_expected_sites(name):
         assert match is not None, f"missing {exp}"
         assert match.old_api == exp["old_api"] and match.new_api == exp["new_api"]
         assert match.function in exp["function"]
+        assert (match.fp, match.fn) == (exp["fp"], exp["fn"]), exp
+        assert [[w.error, w.change, w.scenario] for w in match.witnesses] == exp["witnesses"]
         unmatched.remove(match)
     assert unmatched == [], f"unexpected sites: {unmatched}"
     assert not any(found.problems.values())
@@ -67,9 +71,9 @@ def test_corpus_deltas_kinds_and_polarity():
         return [(s.patch, s.kind, s.polarity, s.fp, s.fn) for s in corpus_sites(name).sites]
 
     assert summary("migrate-folio-conversion") == [
-        (1, "conversion", "shared?", "unchanged", "introduced"),
+        (1, "conversion", "shared?", "unchanged", "traded"),
         (2, "conversion", "shared?", "removed", "introduced"),
-        (3, "conversion", "shared?", "unchanged", "introduced"),
+        (3, "conversion", "shared?", "introduced", "traded"),
     ]
     assert summary("migrate-folio-conversion-v2") == [
         (2, "removal", "shared?", "removed", "introduced"),
@@ -78,6 +82,14 @@ def test_corpus_deltas_kinds_and_polarity():
     for name in ("mapcount-large-folio-sharing", "mapcount-large-folio-sharing-v2"):
         assert {row[1:] for row in summary(name)} == {
             ("conversion", "shared?", "removed", "introduced")}
+
+
+def test_corpus_series_are_evaluated_at_the_v6_5_rc_cycle():
+    for name in THREADS:
+        found = corpus_sites(name)
+        assert found.base is not None and found.base.text == "v6.5"
+        assert "in the v6.5-rc cycle" in found.base.source
+        assert {s.base_version for s in found.sites} == {"v6.5"}
 
 
 def test_renamed_function_keeps_the_pre_image_name():
@@ -269,6 +281,7 @@ def test_series_helper_definition_and_uses():
     ]
     assert found.sites[0].added == "return folio_mapcount(folio) > 1;"
     assert "patch 1" in found.sites[1].explanation
+    assert found.sites[1].unknown.startswith("folio_mapped_shared(): defined by this series")
 
 
 def test_changed_helper_body_gives_a_definition_site_with_a_delta():
@@ -422,7 +435,16 @@ def test_cli_json_output(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [r["patch"] for r in rows] == [1, 2, 3]
     assert all(JSON_KEYS <= set(r) for r in rows)
-    assert Counter(r["fn"] for r in rows) == {"introduced": 3}
+    assert Counter(r["fn"] for r in rows) == {"traded": 2, "introduced": 1}
+    assert [r["trade"] for r in rows] == [True, True, True]
+    witness = rows[2]["witnesses"][0]
+    assert (witness["error"], witness["change"], witness["scenario"], witness["page"]) == (
+        "fp", "introduced", "pte-partial-1", 1)
+    assert "folio_estimated_sharers(folio) = 0" in witness["text"]
+    assert rows[0]["old_test"] == "page_mapcount(page) > 1 && !migrate_all"
+    apis = {a["api"]: a for a in rows[0]["alternatives"]}
+    assert apis["folio_mapcount"]["fn"] == [] and "pte-full-1" in apis["folio_mapcount"]["fp"]
+    assert apis["folio_estimated_sharers"]["role"] == "after"
 
 
 def test_cli_table_output(capsys):
@@ -432,6 +454,10 @@ def test_cli_table_output(capsys):
     for site_id in site_ids:
         assert site_id in out
     assert "[5/8]" in out and "no sites" in out
+    assert "API semantics as of v6.5" in out
+    flat = " ".join(out.split())
+    assert "FP removed: THP PTE-mapped fully by MM A only" in flat
+    assert "FN introduced: THP PMD-mapped by MMs A and B" in flat
 
 
 def test_cli_bad_catalogue_is_one_clear_error(tmp_path, capsys):

@@ -8,23 +8,28 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from reviewtui.analysis.scenarios import Scenario, parse_scenarios
+from reviewtui.analysis.semantics import RULES, Semantics, parse_test, parse_version
 from reviewtui.errors import CatalogueError
 
 PROFILE_VALUES = ("yes", "rare", "no", "n/a")
-DELTA_VALUES = ("introduced", "removed", "unchanged", "unknown")
+DELTA_VALUES = ("introduced", "removed", "traded", "unchanged", "unknown")
 ARG_KINDS = ("page", "folio", "other")
 RETURNS = ("count", "shared", "exclusive", "mapped")
 SITE_KINDS = ("conversion", "same-api", "removal", "addition", "definition", "uncatalogued")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _API_KEYS = {
     "arg": str, "returns": str, "answers": str, "fp": str, "fn": str, "since": str,
-    "until": str, "explanation": str, "mapped_exact": bool,
+    "until": str, "explanation": str, "mapped_exact": bool, "semantics": list, "page_arg": int,
 }
+_SEMANTICS_KEYS = {"rule": str, "since": str, "until": str, "test": str, "note": str}
+_PROPERTY_KEYS = {"arg": str, "rule": str, "answers": str}
 _API_REQUIRED = ("arg", "returns", "answers", "fp", "fn")
 _RULE_KEYS = ("requirement", "fp", "fn", "kind", "uncatalogued", "verdict")
 
@@ -43,6 +48,8 @@ class ApiProfile:
     until: str = ""
     explanation: str = ""
     mapped_exact: bool = False
+    semantics: tuple[Semantics, ...] = ()  # what it computes per kernel version (scenario model)
+    page_arg: int | None = None  # which argument names the page (page APIs: 0)
 
     @property
     def versions(self) -> str:
@@ -50,6 +57,16 @@ class ApiProfile:
         if not self.since and not self.until:
             return ""
         return f"{self.since or '?'}–{self.until}" if self.until else f"{self.since}+"
+
+
+@dataclass(frozen=True)
+class Property:
+    """A folio or page property the model evaluates in a condition (not a call site)."""
+
+    name: str
+    arg: str
+    rule: str
+    answers: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,11 @@ class Catalogue:
     default_verdict: str = "review"
     untagged_verdict: str = "untagged"
     sources: tuple[str, ...] = field(default_factory=tuple)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    properties: dict[str, Property] = field(default_factory=dict)
+    pmd_pages: int = 512
+    default_version: str = "v6.15"
+    releases: tuple[tuple[str, date], ...] = ()  # (version, release date), oldest first
 
     def api(self, name: str | None) -> ApiProfile | None:
         """The profile of NAME, if catalogued."""
@@ -138,8 +160,12 @@ def default_catalogue() -> Catalogue:
 
 
 def _builtin_raw() -> dict[str, Any]:
-    text = resources.files("reviewtui.analysis").joinpath("catalogue.toml").read_text("utf-8")
-    return _parse(text, "catalogue.toml (built-in)")
+    files = resources.files("reviewtui.analysis")
+    raw = _parse(files.joinpath("catalogue.toml").read_text("utf-8"), "catalogue.toml (built-in)")
+    model = _parse(files.joinpath("scenarios.toml").read_text("utf-8"),
+                   "scenarios.toml (built-in)")
+    raw.update({k: v for k, v in model.items() if k != "schema"})
+    return raw
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -194,8 +220,20 @@ def _merge(base: dict[str, Any], user: dict[str, Any], name: str,
     for key in ("default_verdict", "untagged_verdict"):
         if key in user:
             out[key] = user[key]
+    for key in ("scenarios", "property"):
+        table = _table(user, key, name)
+        out[key] = {**base.get(key, {}), **table}
+        origins.update({f"{key}.{k}": name for k in table})
+    kernel = _table(user, "kernel", name)
+    merged_kernel = {**base.get("kernel", {}), **kernel}
+    merged_kernel["releases"] = {**base.get("kernel", {}).get("releases", {}),
+                                 **_table(kernel, "releases", name)}
+    out["kernel"] = merged_kernel
+    if kernel:
+        origins["kernel"] = name
     unknown = set(user) - {"schema", "api", "requirements", "verdicts", "rules", "conversions",
-                           "mapcount", "default_verdict", "untagged_verdict"}
+                           "mapcount", "default_verdict", "untagged_verdict", "scenarios",
+                           "property", "kernel"}
     if unknown:
         raise CatalogueError(f"{name}: unknown top-level key {min(unknown)!r}")
     return out
@@ -252,10 +290,35 @@ def _build(raw: dict[str, Any], sources: tuple[str, ...], origins: dict[str, str
     if not isinstance(fields, list) or not all(
             isinstance(f, str) and _IDENT.match(f) for f in fields):
         raise CatalogueError(f"{where}: mapcount.fields: expected a list of C field names")
+    scenarios = parse_scenarios(_table(raw, "scenarios", where), where, origins)
+    if not scenarios:
+        raise CatalogueError(f"{where}: scenarios: at least one scenario is needed")
+    properties = {n: _property(n, e, src(f"property.{n}"))
+                  for n, e in _table(raw, "property", where).items()}
+    clash = sorted(set(properties) & set(apis))
+    if clash:
+        raise CatalogueError(f"{where}: {clash[0]} is both an api and a property")
+    kernel = _table(raw, "kernel", where)
+    kwhere = src("kernel")
+    pmd_pages = kernel.get("pmd_pages", 512)
+    if not isinstance(pmd_pages, int) or isinstance(pmd_pages, bool) or pmd_pages < 2:
+        raise CatalogueError(f"{kwhere}: kernel.pmd_pages: expected a number of pages (>= 2)")
+    default_version = kernel.get("default_version", "v6.15")
+    if not isinstance(default_version, str) or parse_version(default_version) is None:
+        raise CatalogueError(f"{kwhere}: kernel.default_version: expected a version like v6.15")
+    releases = []
+    for version, when in _table(kernel, "releases", kwhere).items():
+        if parse_version(version) is None or not isinstance(when, date):
+            raise CatalogueError(f"{kwhere}: kernel.releases.{version}: expected "
+                                 f'"vX.Y" = YYYY-MM-DD')
+        releases.append((version, when))
+    releases.sort(key=lambda r: r[1])
     return Catalogue(
         apis=apis, requirements=requirements, verdicts=dict(verdicts), rules=rules,
         conversions=conversions, mapcount_fields=frozenset(fields), default_verdict=default,
-        untagged_verdict=untagged, sources=sources,
+        untagged_verdict=untagged, sources=sources, scenarios=scenarios,
+        properties=properties, pmd_pages=pmd_pages, default_version=default_version,
+        releases=tuple(releases),
     )
 
 
@@ -278,7 +341,58 @@ def _api(name: str, entry: Any, where: str) -> ApiProfile:
     _check(label, "returns", entry["returns"], RETURNS)
     _check(label, "fp", entry["fp"], PROFILE_VALUES)
     _check(label, "fn", entry["fn"], PROFILE_VALUES)
-    return ApiProfile(name=name, **entry)
+    fields = dict(entry)
+    fields["semantics"] = tuple(
+        _semantics(item, f"{label}.semantics[{i}]")
+        for i, item in enumerate(entry.get("semantics", [])))
+    page_arg = entry.get("page_arg", 0 if entry["arg"] == "page" else None)
+    if page_arg is not None and not 0 <= page_arg < 8:
+        raise CatalogueError(f"{label}.page_arg: expected an argument index (0 = first)")
+    fields["page_arg"] = page_arg
+    return ApiProfile(name=name, **fields)
+
+
+def _semantics(item: Any, label: str) -> Semantics:
+    if not isinstance(item, dict):
+        raise CatalogueError(f"{label}: expected a table {{rule, since, until, test, note}}")
+    for key, value in item.items():
+        want = _SEMANTICS_KEYS.get(key)
+        if want is None:
+            raise CatalogueError(f"{label}: unknown key {key!r}")
+        if not isinstance(value, want):
+            raise CatalogueError(f"{label}.{key}: expected {want.__name__}, got {value!r}")
+    if "rule" not in item:
+        raise CatalogueError(f"{label}: missing rule")
+    _check(label, "rule", item["rule"], tuple(RULES))
+    for key in ("since", "until"):
+        if item.get(key) and parse_version(item[key]) is None:
+            raise CatalogueError(f"{label}.{key}: {item[key]!r} is not a version like v6.10")
+    if item.get("test"):
+        try:
+            parse_test(item["test"])
+        except ValueError:
+            raise CatalogueError(f"{label}.test: {item['test']!r} is not like '> 1'") from None
+    return Semantics(**item)
+
+
+def _property(name: str, entry: Any, where: str) -> Property:
+    label = f"{where}: property.{name}"
+    if not _IDENT.match(name):
+        raise CatalogueError(f"{label}: the name is not a C identifier")
+    if not isinstance(entry, dict):
+        raise CatalogueError(f"{label}: expected a table")
+    for key, value in entry.items():
+        want = _PROPERTY_KEYS.get(key)
+        if want is None:
+            raise CatalogueError(f"{label}: unknown key {key!r}")
+        if not isinstance(value, want):
+            raise CatalogueError(f"{label}.{key}: expected {want.__name__}, got {value!r}")
+    for key in ("arg", "rule"):
+        if key not in entry:
+            raise CatalogueError(f"{label}: missing {key}")
+    _check(label, "arg", entry["arg"], ARG_KINDS)
+    _check(label, "rule", entry["rule"], tuple(RULES))
+    return Property(name=name, **entry)
 
 
 def _rule(index: int, entry: dict[str, Any], where: str, requirements: dict,

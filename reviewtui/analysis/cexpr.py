@@ -223,12 +223,12 @@ def polarity(stream: Sequence[str], call: Call, returns: str) -> str:
     after = stream[after_i] if after_i is not None and after_i < len(stream) else ""
     operand = stream[after_i + 1] if after and after_i + 1 < len(stream) else ""
     if after in _COMPARE and not negations:
-        base = _compare(after, operand, returns)
+        base = compare_polarity(after, operand, returns)
         if base is not None:
             return base
         return "count"
     if before in _COMPARE and start >= 2 and not negations:
-        base = _compare(_SWAP[before], stream[start - 2], returns)
+        base = compare_polarity(_SWAP[before], stream[start - 2], returns)
         return base if base is not None else "count"
     if returns in _PREDICATE:
         return _negate(_PREDICATE[returns], negations)
@@ -251,7 +251,7 @@ def _number(tok: str) -> int | None:
         return None
 
 
-def _compare(op: str, operand: str, returns: str) -> str | None:
+def compare_polarity(op: str, operand: str, returns: str) -> str | None:
     """Polarity of 'API() OP N' (None when N is not a literal or the test is a count)."""
     n = _number(operand)
     if n is None:

@@ -47,6 +47,14 @@ def site_to_json(site: CallSite, requirement: str | None = None, note: str | Non
         "old_lines": list(site.old_lines),
         "new_lines": list(site.new_lines),
         "problems": list(site.problems),
+        "old_test": site.old_test,
+        "new_test": site.new_test,
+        "trade": site.trade,
+        "witnesses": [w.to_json() for w in site.witnesses],
+        "alternatives": [a.to_json() for a in site.alternatives],
+        "base_version": site.base_version or None,
+        "base_version_from": site.base_version_from or None,
+        "unknown": site.unknown or None,
     }
     if discussion_hunk is not None:
         out["discussion_hunk"] = list(discussion_hunk)

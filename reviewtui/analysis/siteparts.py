@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reviewtui.analysis.alternatives import alternatives as alternatives_of
 from reviewtui.analysis.cexpr import Call, bigrams, dice, polarity
+from reviewtui.analysis.delta import Delta, Side
 from reviewtui.analysis.hunkview import HunkView
 from reviewtui.analysis.pairing import API_PAIR_MIN, OTHER_PAIR_MIN, align, best_partners
-from reviewtui.analysis.verdict import delta, describe
+from reviewtui.analysis.verdict import describe
 
 if TYPE_CHECKING:
     from reviewtui.analysis.sites import Vocabulary
@@ -116,9 +118,28 @@ def _polarity(line: Line | None, call: Call | None, vocab: Vocabulary) -> str | 
     return polarity(line.stream, call, vocab.returns.get(call.name, "count"))
 
 
+def side_of(line: Line | None, call: Call | None, vocab: Vocabulary) -> Side:
+    """The model's view of one side of a site (no line or call: no test)."""
+    if line is None or call is None:
+        return vocab.model.side(None, None, None)
+    return vocab.model.side(line.stream, call.index, call.name)
+
+
+def judge(old: Side, new: Side, old_api: str | None, new_api: str | None,
+          vocab: Vocabulary) -> tuple[Delta, str]:
+    """The delta of OLD -> NEW and a note when the catalogue states it by hand."""
+    conv = vocab.catalogue.conversion(old_api, new_api)
+    if conv is not None:
+        return Delta(conv.fp, conv.fn), "delta stated by the catalogue's conversion entry"
+    return vocab.model.delta(old, new), ""
+
+
 def build_site(old: Line | None, new: Line | None, vocab: Vocabulary,
-               moved: bool = False) -> dict:
-    """Draft CallSite fields for an old/new line pair (either may be None)."""
+               moved: bool = False, rewritten: str = "") -> dict:
+    """Draft CallSite fields for an old/new line pair (either may be None).
+
+    REWRITTEN names the branch a moved-and-rewritten test guards (both sides guard it).
+    """
     old_call, new_call, extra = _primary(old, new)
     old_api = old_call.name if old_call else None
     new_api = new_call.name if new_call else None
@@ -126,9 +147,14 @@ def build_site(old: Line | None, new: Line | None, vocab: Vocabulary,
     new_pol = _polarity(new, new_call, vocab)
     helpers = [n for n in (old_api, new_api) if n and n in vocab.helpers]
     notes: list[str] = []
+    old_side = side_of(old, old_call, vocab)
+    new_side = side_of(new, new_call, vocab)
+    result = Delta("unknown", "unknown")
+    alternatives: tuple = ()
     if helpers:
         kind = "uncatalogued"
-        fp = fn = "unknown"
+        result = Delta("unknown", "unknown", unknown=f"{helpers[0]}(): defined by this series; "
+                       "add it to a catalogue with semantics to evaluate it")
         for name in dict.fromkeys(helpers):
             h = vocab.helpers[name]
             built = ", ".join(f"{b}()" if b in vocab.names else b for b in h.builds_on)
@@ -136,8 +162,11 @@ def build_site(old: Line | None, new: Line | None, vocab: Vocabulary,
                          f"on top of {built}")
     elif old_api and new_api:
         kind = "same-api" if old_api == new_api else "conversion"
-        fp, fn = delta(old_api, new_api, new_pol, vocab.catalogue, old_polarity=old_pol)
-        if moved:
+        result, stated = judge(old_side, new_side, old_api, new_api, vocab)
+        notes += [stated] if stated else []
+        if rewritten:
+            notes.append(f"test moved and rewritten; both guard `{rewritten}`")
+        elif moved:
             where = "" if old.view.path == new.view.path else f" from {old.view.path} to " \
                 f"{new.view.path}"
             notes.append(f"line moved{where}, expression unchanged")
@@ -147,19 +176,34 @@ def build_site(old: Line | None, new: Line | None, vocab: Vocabulary,
     elif old_api:
         kind = "removal"
         if new is not None:
-            fp = fn = "unknown"
             notes.append(f"{old_api}() replaced by an expression without a catalogued API")
+            result = Delta("unknown", "unknown", unknown=f"{new.text}: no catalogued API")
         else:
-            fp, fn = delta(old_api, None, old_pol, vocab.catalogue)
+            result, stated = judge(old_side, vocab.model.side(None, None, None), old_api, None,
+                                   vocab)
+            notes += [stated] if stated else []
             notes.append(f"the {old_api}() check is dropped")
     else:
         kind = "addition"
-        fp, fn = delta(None, new_api, new_pol, vocab.catalogue)
+        result, stated = judge(vocab.model.side(None, None, None), new_side, None, new_api, vocab)
+        notes += [stated] if stated else []
         notes.append(f"new use of {new_api}()")
+    if not helpers:
+        alternatives = alternatives_of(vocab.model, old_side, new_side, old_api, new_api)
     text = describe(old_api, new_api, vocab.catalogue)
     explanation = "; ".join([*notes, *extra, *([text] if text else [])])
-    return _draft(old, new, kind, old_api, new_api, new_pol or old_pol, fp, fn,
-                  bool(helpers), explanation)
+    draft = _draft(old, new, kind, old_api, new_api, new_pol or old_pol, result.fp, result.fn,
+                   bool(helpers), explanation)
+    return _with_model(draft, result, alternatives, old_side, new_side, vocab)
+
+
+def _with_model(draft: dict, result: Delta, alternatives: tuple, old: Side, new: Side,
+                vocab: Vocabulary) -> dict:
+    """DRAFT with the model's witnesses, alternatives, tests and base version."""
+    draft.update(witnesses=result.witnesses, alternatives=alternatives, old_test=old.text,
+                 new_test=new.text, base_version=vocab.model.base.text,
+                 base_version_from=vocab.model.base.source, unknown=result.unknown)
+    return draft
 
 
 def definition_site(fn_name: str, lines: list[Line], vocab: Vocabulary) -> dict:
@@ -182,9 +226,13 @@ def definition_site(fn_name: str, lines: list[Line], vocab: Vocabulary) -> dict:
     inner_new = _inner(new, vocab)
     old_pol = _polarity(old, inner_old, vocab)
     pol = _polarity(new, inner_new, vocab) or old_pol
-    fp = fn = "unknown"
-    if old is not None and new is not None and inner_old and inner_new:
-        fp, fn = delta(inner_old.name, inner_new.name, pol, vocab.catalogue, old_polarity=old_pol)
+    result = Delta("unknown", "unknown")
+    old_side = side_of(old, inner_old, vocab)
+    new_side = side_of(new, inner_new, vocab)
+    names = [c.name for c in (inner_old, inner_new) if c is not None]
+    if old is not None and new is not None and inner_old and inner_new and not any(
+            n in vocab.helpers for n in names):
+        result, _ = judge(old_side, new_side, inner_old.name, inner_new.name, vocab)
     if helper is not None:
         built = ", ".join(f"{b}()" if b in vocab.names else b for b in helper.builds_on)
         what = f"series helper {helper.name}() built on {built}"
@@ -200,12 +248,12 @@ def definition_site(fn_name: str, lines: list[Line], vocab: Vocabulary) -> dict:
     draft = _draft(old, new, "definition",
                    (inner_old.name if inner_old else fn_name) if old else None,
                    (inner_new.name if inner_new else post_name) if new else None,
-                   pol, fp, fn, helper is not None, f"definition {verb}: {what}",
+                   pol, result.fp, result.fn, helper is not None, f"definition {verb}: {what}",
                    function=fn_name if existed else post_name,
                    old_lines=[ln.number for ln in removed], new_lines=[ln.number for ln in added])
     if existed and remains and post_name != fn_name:
         draft["new_function"] = post_name
-    return draft
+    return _with_model(draft, result, (), old_side, new_side, vocab)
 
 
 def _inner(line: Line | None, vocab: Vocabulary) -> Call | None:

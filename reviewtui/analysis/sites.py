@@ -14,10 +14,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from reviewtui.analysis.baseversion import BaseVersion, base_version
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.catalogue import Catalogue
 from reviewtui.analysis.cexpr import find_calls, find_fields, normalise
+from reviewtui.analysis.delta import Model
 from reviewtui.analysis.hunkview import HunkView, view_hunk
+from reviewtui.analysis.moves import rewritten_pairs
 from reviewtui.analysis.pairing import canonical, runs
 from reviewtui.analysis.series_helpers import SeriesHelper, find_helpers
 from reviewtui.analysis.siteparts import Line, build_site, definition_site, pair_run
@@ -42,6 +45,7 @@ class RevisionSites:
     sites: list[CallSite]
     problems: dict[int, tuple[str, ...]] = field(default_factory=dict)
     helpers: dict[str, SeriesHelper] = field(default_factory=dict)
+    base: BaseVersion | None = None
 
 
 @dataclass
@@ -50,11 +54,15 @@ class Vocabulary:
 
     catalogue: Catalogue
     helpers: dict[str, SeriesHelper]
+    base: BaseVersion | None = None
     names: frozenset[str] = frozenset()
     returns: dict[str, str] = field(default_factory=dict)
     pattern: re.Pattern[str] | None = None
+    model: Model = field(init=False)
 
     def __post_init__(self) -> None:
+        base = self.base or base_version((), (), None, (), self.catalogue)
+        self.model = Model(self.catalogue, base)
         self.names = self.catalogue.names | frozenset(self.helpers)
         self.returns = {n: p.returns for n, p in self.catalogue.apis.items()}
         self.returns.update({n: h.returns for n, h in self.helpers.items()})
@@ -96,20 +104,41 @@ def extract_sites(patch: Patch, catalogue: Catalogue,
                   series_helpers: dict[str, SeriesHelper] | None = None,
                   *, seen: Counter | None = None) -> SiteList:
     """The sites of one patch (ids count identical sites within SEEN, default this patch)."""
-    vocab = Vocabulary(catalogue, dict(series_helpers or {}))
-    views, problems = patch_views(patch, vocab)
+    probe = Vocabulary(catalogue, {})
+    views, problems = patch_views(patch, probe)
+    base = series_base(None, [patch], [views], probe)
+    vocab = Vocabulary(catalogue, dict(series_helpers or {}), base)
     return _extract(patch, views, vocab, tuple(problems), Counter() if seen is None else seen)
+
+
+def series_base(revision: Revision | None, patches: list[Patch],
+                views: list[dict[tuple[int, int], HunkView]], vocab: Vocabulary) -> BaseVersion:
+    """The base version of a series: what it says, when it was posted, the APIs it changes."""
+    cover = revision.cover if revision is not None else None
+    prose = [cover.body] if cover is not None else []
+    prose += [p.commit_message for p in patches]
+    raw = [p.message.body for p in patches]
+    dates = [m.date for m in ([cover] if cover else []) + [p.message for p in patches] if m.date]
+    names: set[str] = set()
+    if vocab.pattern is not None:
+        for patch_views_ in views:
+            for view in patch_views_.values():
+                for line in view.hunk.lines:
+                    if line.kind != " ":
+                        names.update(vocab.pattern.findall(line.text))
+    return base_version(prose, raw, min(dates) if dates else None, names, vocab.catalogue)
 
 
 def scan_revision(revision: Revision, catalogue: Catalogue) -> RevisionSites:
     """Sites of every patch of REVISION, with the series' own helpers detected first."""
-    base = Vocabulary(catalogue, {})
-    prepared = [(patch, *patch_views(patch, base)) for patch in revision.patches]
+    probe = Vocabulary(catalogue, {})
+    prepared = [(patch, *patch_views(patch, probe)) for patch in revision.patches]
     helpers = find_helpers(((p.number, list(v.values())) for p, v, _ in prepared),
-                           catalogue, base.returns)
-    vocab = Vocabulary(catalogue, helpers) if helpers else base
+                           catalogue, probe.returns)
+    base = series_base(revision, revision.patches, [v for _, v, _ in prepared], probe)
+    vocab = Vocabulary(catalogue, helpers, base)
     seen: Counter = Counter()
-    result = RevisionSites(sites=[], helpers=helpers)
+    result = RevisionSites(sites=[], helpers=helpers, base=base)
     for patch, views, problems in prepared:
         if helpers:
             views, _ = patch_views(patch, vocab, views)
@@ -173,10 +202,24 @@ def _extract(patch: Patch, views: dict[tuple[int, int], HunkView], vocab: Vocabu
                                    build_site(old, new, vocab)))
                 else:
                     (lone_removed if old is not None else lone_added).append(old or new)
+    rest_removed: list[Line] = []
+    rest_added: list[Line] = []
     for old, new in _moved(lone_removed, lone_added):
-        first = old or new
-        drafts.append(((first.view.file_index, first.view.hunk_index, first.pos),
-                       build_site(old, new, vocab, moved=old is not None and new is not None)))
+        if old is not None and new is not None:
+            drafts.append(((old.view.file_index, old.view.hunk_index, old.pos),
+                           build_site(old, new, vocab, moved=True)))
+        elif old is not None:
+            rest_removed.append(old)
+        else:
+            rest_added.append(new)
+    rest_removed, rest_added, rewritten = rewritten_pairs(rest_removed, rest_added, vocab.names)
+    for old, new, branch in rewritten:
+        drafts.append(((old.view.file_index, old.view.hunk_index, old.pos),
+                       build_site(old, new, vocab, moved=True, rewritten=branch)))
+    for line in (*rest_removed, *rest_added):
+        old, new = (line, None) if line.kind == "-" else (None, line)
+        drafts.append(((line.view.file_index, line.view.hunk_index, line.pos),
+                       build_site(old, new, vocab)))
     for (path, fn), def_lines in definitions.items():
         first = def_lines[0]
         drafts.append(((first.view.file_index, first.view.hunk_index, first.pos),

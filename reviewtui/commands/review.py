@@ -70,6 +70,9 @@ def print_series(args: argparse.Namespace) -> int:
                 f"{escape(site.old_api or '-')} -> {escape(site.new_api or '-')}, "
                 f"FP {site.fp}, FN {site.fn}; {escape(requirement or 'untagged')}, "
                 f"verdict {verdict(site, requirement, ctx.catalogue)}")
+            for witness in site.witnesses:
+                console.print(f"         {escape(witness.title)} ({escape(witness.scenario)}): "
+                              f"{escape(witness.text)}")
     if ctx.remaining:
         console.print(f"  {len(ctx.remaining)} remaining call site(s) in the tree "
                       "(reviewtui tree-audit lists them)")

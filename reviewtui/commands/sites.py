@@ -15,6 +15,7 @@ from rich.table import Table
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.catalogue import Catalogue, load_catalogue
 from reviewtui.analysis.discussion import SiteTalk, site_talk_map
+from reviewtui.analysis.explain import delta_summary
 from reviewtui.analysis.sitejson import site_to_json
 from reviewtui.analysis.sites import RevisionSites, scan_revision
 from reviewtui.analysis.verdict import verdict as verdict_of
@@ -32,7 +33,7 @@ from reviewtui.store import SiteTag
 _VERDICT_STYLE = {"risk": "bold red", "improvement": "green", "neutral": "dim",
                   "untagged": "yellow"}
 _DELTA_STYLE = {"introduced": "bold red", "removed": "green", "unchanged": "dim",
-                "unknown": "yellow"}
+                "unknown": "yellow", "traded": "bold yellow"}
 
 
 def register(subparsers) -> None:
@@ -118,7 +119,10 @@ def print_table(found: RevisionSites, revision: Revision, console: Console,
     console.print(f"[bold]v{revision.number}[/bold] {escape(revision.subject)}: "
                   f"{len(found.sites)} site(s) in {len(revision.patches)} patch(es)")
     console.print("[dim]FP: an exclusive folio reported shared; FN: a shared folio reported "
-                  "exclusive (introduced / removed by the change)[/dim]")
+                  "exclusive (introduced / removed / traded by the change, each with the "
+                  "smallest scenario that shows it)[/dim]")
+    if found.base is not None:
+        console.print(f"[dim]API semantics as of {escape(found.base.label)}[/dim]")
     for helper in found.helpers.values():
         built = ", ".join(helper.builds_on)
         console.print(f"[yellow]series helper:[/yellow] {escape(helper.name)}() "
@@ -155,6 +159,10 @@ def _table(sites: list[CallSite], catalogue: Catalogue, review: SiteReview) -> T
             change += f"\n[green]+ {escape(site.added)}[/green]"
         if site.explanation:
             change += f"\n[dim]{escape(site.explanation)}[/dim]"
+        if site.trade or site.unknown:
+            change += f"\n[yellow]{escape(delta_summary(site))}[/yellow]"
+        for witness in site.witnesses:
+            change += f"\n[bold]{escape(witness.title)}[/bold]: {escape(witness.text)}"
         requirement = review.requirement(site.id)
         verdict = verdict_of(site, requirement, catalogue)
         verdict_style = _VERDICT_STYLE.get(verdict, "")

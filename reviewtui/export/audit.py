@@ -19,6 +19,7 @@ from urllib.parse import quote
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.catalogue import Catalogue
 from reviewtui.analysis.discussion import Discussion
+from reviewtui.analysis.explain import witness_text
 from reviewtui.analysis.sitejson import site_to_json
 from reviewtui.analysis.verdict import verdict
 from reviewtui.config import LORE_LINK
@@ -37,7 +38,7 @@ COLUMNS = (
     ("requirement", "requirement"), ("verdict", "verdict"), ("note", "note"),
     ("tagged_by", "tagged by"), ("tagged_on", "tagged on"), ("previous", "previously"),
     ("discussion", "discussion"), ("fn_mentions", "FN mentions"),
-    ("fp_mentions", "FP mentions"),
+    ("fp_mentions", "FP mentions"), ("witnesses", "witnesses"),
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,6 +85,8 @@ class AuditRow:
             return "; ".join(f"{m.author} {m.link}" for m in self.discussion)
         if key == "site_id":
             return self.site.id
+        if key == "witnesses":
+            return witness_text(self.site)
         value = getattr(self, key) if key in _ROW_FIELDS else getattr(self.site, key)
         return "" if value is None else str(value)
 
@@ -198,8 +201,8 @@ def render_markdown(audit: Audit) -> str:
         (f"{s['sites']} call sites; verdicts: {verdicts}; without a requirement: "
          f"{s['untagged']}; tags carried from an earlier revision: {s['carried']}"), "",
         ("| patch | file | function | removed -> added | old -> new API | FP | FN "
-         "| requirement | verdict | note | tagged by | discussion |"),
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+         "| witnesses | requirement | verdict | note | tagged by | discussion |"),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in audit.rows:
         site = r.site
@@ -213,7 +216,7 @@ def render_markdown(audit: Audit) -> str:
             talk = f"{talk} (FN {r.fn_mentions}, FP {r.fp_mentions})".strip()
         cells = [f"{r.patch} {_md(site.patch_subject)}", _md_code(site.file),
                  _md_code(site.function or ""), change, apis, _md(site.fp), _md(site.fn),
-                 _md(r.requirement) or "-",
+                 _md(witness_text(site)), _md(r.requirement) or "-",
                  f"**{_md(r.verdict)}**", note, tagged, talk]
         out.append("| " + " | ".join(cells) + " |")
     if audit.tree:

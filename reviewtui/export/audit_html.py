@@ -61,7 +61,7 @@ document.querySelectorAll("table.audit th").forEach(function (th, col) {
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 _HEADERS = ("patch", "file", "function", "removed → added", "old → new API", "FP", "FN",
-            "requirement", "verdict", "note", "tagged by", "discussion")
+            "witnesses", "requirement", "verdict", "note", "tagged by", "discussion")
 
 
 def _sha256(text: str) -> str:
@@ -82,6 +82,11 @@ def _code(text: str) -> str:
     return f"<code>{_e(text)}</code>" if text else ""
 
 
+def _witnesses(site) -> str:
+    return "<br>".join(f'<span class="witness"><b>{_e(w.title)}</b>: {_e(w.text)}</span>'
+                       for w in site.witnesses)
+
+
 def _row(r: AuditRow) -> str:
     site = r.site
     number = r.patch.split("/", 1)[0]
@@ -99,7 +104,7 @@ def _row(r: AuditRow) -> str:
         f'<td data-key="{_e(number.zfill(4))}">{_e(r.patch)} {_e(site.patch_subject)}</td>',
         f"<td>{_code(site.file)}</td>", f"<td>{_code(site.function or '')}</td>",
         f"<td>{change}</td>", f"<td>{apis}</td>", f"<td>{_e(site.fp)}</td>",
-        f"<td>{_e(site.fn)}</td>",
+        f"<td>{_e(site.fn)}</td>", f"<td>{_witnesses(site)}</td>",
         f"<td>{_e(r.requirement)}</td>", f'<td class="verdict">{_e(r.verdict)}</td>',
         f"<td>{note}</td>", f"<td>{tagged}</td>", f"<td>{talk}</td>",
     ]

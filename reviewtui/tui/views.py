@@ -8,6 +8,7 @@ from rich.text import Text
 
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.discussion import Comment
+from reviewtui.analysis.explain import site_explanation
 from reviewtui.tui.backend import ReviewBackend
 from reviewtui.tui.patch_lines import (
     PatchLine,
@@ -131,8 +132,9 @@ def site_detail(backend: ReviewBackend, site_id: str | None) -> Text:
     if note:
         text.append("note ", "bold")
         text.append(clean_line(note) + "\n", "italic")
-    if site.explanation:
-        text.append(clean_line(site.explanation), "dim")
+    lines = site_explanation(site)
+    for i, line in enumerate(lines):
+        text.append(clean_line(line) + ("\n" if i + 1 < len(lines) else ""), "dim")
     return text
 
 

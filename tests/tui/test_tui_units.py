@@ -99,3 +99,16 @@ def test_help_rows_join_keys_and_prefer_the_long_text():
                               tooltip="Next patch of the series"),
                       Binding("slash", "search", "Search")])
     assert rows == [("] n", "Next patch of the series"), ("/", "Search")]
+
+
+def test_site_detail_shows_the_test_the_witnesses_and_the_alternatives(demo_backend):
+    from reviewtui.tui.views import site_detail
+
+    site = next(s for s in demo_backend.sites_of(3))
+    text = site_detail(demo_backend, site.id).plain
+    assert "FP introduced · FN traded" in text
+    assert "test: `page_mapcount(page) != 1 && page_is_file_lru(page)" in text
+    assert "FP introduced: THP of which MM A maps pages 1-511 by PTE" in text
+    assert "FN removed: THP PTE-mapped fully by MM A; MM B maps page 0 only" in text
+    assert "  folio_maybe_mapped_shared(folio): FP when" in text
+    assert "API semantics as of v6.5 (posted 2023-08-02" in text
