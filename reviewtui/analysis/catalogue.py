@@ -322,18 +322,23 @@ def _build(raw: dict[str, Any], sources: tuple[str, ...], origins: dict[str, str
     )
 
 
+def _check_keys(label: str, entry: dict, known: dict[str, type]) -> None:
+    """CatalogueError for a key ENTRY may not have or a value of the wrong type."""
+    for key, value in entry.items():
+        want = known.get(key)
+        if want is None:
+            raise CatalogueError(f"{label}: unknown key {key!r}")
+        if not isinstance(value, want):
+            raise CatalogueError(f"{label}.{key}: expected {want.__name__}, got {value!r}")
+
+
 def _api(name: str, entry: Any, where: str) -> ApiProfile:
     label = f"{where}: api.{name}"
     if not _IDENT.match(name):
         raise CatalogueError(f"{label}: the name is not a C identifier")
     if not isinstance(entry, dict):
         raise CatalogueError(f"{label}: expected a table")
-    for key, value in entry.items():
-        want = _API_KEYS.get(key)
-        if want is None:
-            raise CatalogueError(f"{label}: unknown key {key!r}")
-        if not isinstance(value, want):
-            raise CatalogueError(f"{label}.{key}: expected {want.__name__}, got {value!r}")
+    _check_keys(label, entry, _API_KEYS)
     missing = [k for k in _API_REQUIRED if k not in entry]
     if missing:
         raise CatalogueError(f"{label}: missing {', '.join(missing)}")
@@ -355,12 +360,7 @@ def _api(name: str, entry: Any, where: str) -> ApiProfile:
 def _semantics(item: Any, label: str) -> Semantics:
     if not isinstance(item, dict):
         raise CatalogueError(f"{label}: expected a table {{rule, since, until, test, note}}")
-    for key, value in item.items():
-        want = _SEMANTICS_KEYS.get(key)
-        if want is None:
-            raise CatalogueError(f"{label}: unknown key {key!r}")
-        if not isinstance(value, want):
-            raise CatalogueError(f"{label}.{key}: expected {want.__name__}, got {value!r}")
+    _check_keys(label, item, _SEMANTICS_KEYS)
     if "rule" not in item:
         raise CatalogueError(f"{label}: missing rule")
     _check(label, "rule", item["rule"], tuple(RULES))
@@ -381,12 +381,7 @@ def _property(name: str, entry: Any, where: str) -> Property:
         raise CatalogueError(f"{label}: the name is not a C identifier")
     if not isinstance(entry, dict):
         raise CatalogueError(f"{label}: expected a table")
-    for key, value in entry.items():
-        want = _PROPERTY_KEYS.get(key)
-        if want is None:
-            raise CatalogueError(f"{label}: unknown key {key!r}")
-        if not isinstance(value, want):
-            raise CatalogueError(f"{label}.{key}: expected {want.__name__}, got {value!r}")
+    _check_keys(label, entry, _PROPERTY_KEYS)
     for key in ("arg", "rule"):
         if key not in entry:
             raise CatalogueError(f"{label}: missing {key}")
