@@ -130,15 +130,14 @@ def _plain_errors(msgid: str, server: str) -> Iterator[None]:
     try:
         yield
     except AnswerRefused as exc:
-        raise FetchError(f"{exc} (asking for {msgid})") from exc
+        raise FetchError(exc.line(f"for {msgid}")) from exc
     except liblore.RemoteError as exc:
         raise _remote_error(exc, msgid, server) from exc
     except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
         if _SESSION is not None and _SESSION.expired:
             raise _timeout(msgid, server) from exc
         if is_reset(exc):
-            raise FetchError(f"{_host(server)}: connection reset by server "
-                             f"(asking for {msgid})") from exc
+            raise FetchError(f"{_host(server)}: connection reset by server for {msgid}") from exc
         raise FetchError(f"{server} sent a truncated or corrupt answer for {msgid}: "
                          f"{_printable(str(exc))}") from exc
     except liblore.LibloreError as exc:
@@ -152,7 +151,7 @@ def _host(server: str) -> str:
 def _timeout(msgid: str, server: str) -> FetchError:
     seconds = _SESSION.limits.timeout if _SESSION is not None else 0
     return FetchError(f"{_host(server)} did not answer within {seconds:g} s (timeout) "
-                      f"for {msgid}")
+                      f"for {msgid}; give a larger --timeout or REVIEWTUI_TIMEOUT")
 
 
 @dataclass(frozen=True)
@@ -179,11 +178,11 @@ def _remote_error(exc: Exception, msgid: str, server: str) -> FetchError:
     if "name or service not known" in text or "resolve" in text or "nodename" in text:
         return FetchError(f"cannot reach {server}: host name not found")
     if is_reset(exc) or "reset by peer" in text:
-        return FetchError(f"{host}: connection reset by server (asking for {msgid})")
+        return FetchError(f"{host}: connection reset by server for {msgid}")
     if is_timeout(exc) or "timed out" in text:
         return _timeout(msgid, server)
     if "remotedisconnected" in text or "without response" in text:
-        return FetchError(f"{host} closed the connection without answering (asking for {msgid})")
+        return FetchError(f"{host} closed the connection without answering for {msgid}")
     return FetchError(f"cannot reach {server}: no answer")
 
 

@@ -18,6 +18,7 @@ import time
 import urllib.parse
 import weakref
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import requests
@@ -58,7 +59,20 @@ class NetLimits:
 
 
 class AnswerRefused(Exception):
-    """An answer broke a limit or could not be read whole; the message is one line."""
+    """An answer broke a limit or could not be read whole.
+
+    TEXT says what happened ("HOST sent more than 256 MiB"), HINT what to do about it; the
+    caller adds what was asked for in between.
+    """
+
+    def __init__(self, text: str, hint: str = "") -> None:
+        super().__init__(f"{text}; {hint}" if hint else text)
+        self.text = text
+        self.hint = hint
+
+    def line(self, asked: str) -> str:
+        """One line naming what was ASKED for."""
+        return f"{self.text} {asked}" + (f"; {self.hint}" if self.hint else "")
 
 
 class DeadlineExceeded(AnswerRefused):
@@ -141,20 +155,19 @@ class _Decoder:
     """Content-Encoding gzip/deflate decoded in bounded steps (urllib3's is not used)."""
 
     def __init__(self, encoding: str) -> None:
-        self._inflater = zlib.decompressobj(31 if "gzip" in encoding else 15)
+        self._wbits = 31 if "gzip" in encoding else 15
+        self._inflater: zlib._Decompress | None = zlib.decompressobj(self._wbits)
 
-    def decode(self, data: bytes, limit: int) -> list[bytes]:
-        out, size = [], 0
-        while data:
-            piece = self._inflater.decompress(data, CHUNK)
-            size += len(piece)
-            if size > limit:
-                raise TooLarge(str(size))
-            out.append(piece)
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of DATA, one CHUNK at most each (the caller counts them)."""
+        while data and self._inflater is not None:
+            yield self._inflater.decompress(data, CHUNK)
             data = self._inflater.unconsumed_tail
             if self._inflater.eof:
-                break
-        return out
+                rest = self._inflater.unused_data
+                more = self._wbits == 31 and rest.startswith(_GZIP_MAGIC)
+                self._inflater = zlib.decompressobj(self._wbits) if more else None
+                data = rest if more else b""
 
 
 class BoundedSession(requests.Session):
@@ -200,7 +213,8 @@ class BoundedSession(requests.Session):
         if self.expired or left <= 0:
             self.expired = True
             raise DeadlineExceeded(
-                f"{_host(url)} did not answer within {self.limits.timeout:g} s (timeout)")
+                f"{_host(url)} did not answer within {self.limits.timeout:g} s (timeout)",
+                "give a larger --timeout or REVIEWTUI_TIMEOUT")
         return left
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
@@ -213,8 +227,8 @@ class BoundedSession(requests.Session):
         if there.scheme not in ("http", "https") or (there.hostname or "") != (here.hostname or ""):
             where = f"{there.scheme}://{there.netloc}" if there.netloc else there.scheme or target
             raise RedirectRefused(
-                f"{here.netloc} redirected to another host ({where[:100]}); "
-                "not following it (use --server with that host if you trust it)")
+                f"{here.netloc} redirected to another host ({where[:100]}), not followed,",
+                "give --server with that host if you trust it")
         return target
 
 
@@ -284,8 +298,8 @@ def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> by
     host = _host(url)
 
     def too_big() -> TooLarge:
-        return TooLarge(f"{host} sent more than {format_size(limit)}; refusing the answer "
-                        "(raise the limit with --max-size or REVIEWTUI_MAX_FETCH_BYTES)")
+        return TooLarge(f"{host} sent more than {format_size(limit)}, refused,",
+                        "raise the limit with --max-size or REVIEWTUI_MAX_FETCH_BYTES")
 
     declared = resp.headers.get("Content-Length", "").strip()
     if declared.isdigit() and int(declared) > limit:
@@ -296,7 +310,7 @@ def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> by
         decoder = _Decoder(encoding)
     elif encoding not in ("", "identity"):
         raise AnswerRefused(f"{host} sent an answer in an unsupported encoding "
-                            f"({encoding[:40]})")
+                            f"({encoding[:40]})")  # never asked for: Accept-Encoding identity
     body = bytearray()
     received = 0
     inflated: _InflateCounter | None = None
@@ -309,7 +323,7 @@ def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> by
             received += len(chunk)
             if received > limit:
                 raise too_big()
-            pieces = decoder.decode(chunk, limit - len(body)) if decoder else [chunk]
+            pieces = decoder.decode(chunk) if decoder else (chunk,)
             for piece in pieces:
                 body += piece
                 if len(body) > limit:
@@ -329,7 +343,8 @@ def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> by
             raise ConnectionReset(f"{host}: connection reset by server") from exc
         if is_timeout(exc):
             raise DeadlineExceeded(
-                f"{host} did not answer within {session.limits.timeout:g} s (timeout)") from exc
+                f"{host} did not answer within {session.limits.timeout:g} s (timeout)",
+                "give a larger --timeout or REVIEWTUI_TIMEOUT") from exc
         raise Truncated(f"{host} sent a truncated answer (the connection closed early)") from exc
     session.check_deadline(url)  # an end of data caused by the watchdog is no end
     return bytes(body)

@@ -86,7 +86,7 @@ def discover_revisions(
         try:
             extra = b4.mbox.get_extra_series(list(msgs), direction=direction, nocache=True)
         except AnswerRefused as exc:  # a limit broken: the whole operation ends here
-            raise FetchError(str(exc)) from exc
+            raise FetchError(exc.line(f"searching for {word} revisions")) from exc
         except Exception as exc:  # noqa: BLE001 - b4 search errors must not lose the fetch
             say(f"search for {word} revisions failed: {one_line(str(exc))}")
             continue
