@@ -32,6 +32,7 @@ def fetch_into_cache(
         root_msgid=fetched.root,
         server=server,
         as_of=fetched.as_of or datetime.now(UTC),
+        repair=True,  # a whole thread: it replaces a damaged cached copy
     )
 
 
