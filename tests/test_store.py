@@ -206,7 +206,7 @@ def test_moving_a_family_keeps_its_tags_and_states(store: ReviewStore) -> None:
 
 # -- with the real analysis on the corpus revision pairs ------------------------------------
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
 def _revision_sites(name: str):
