@@ -33,7 +33,7 @@ from reviewtui.export.replies import (
 from reviewtui.lore.cache import raw_to_mbox
 from reviewtui.model.load import load_series
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 MIGRATE = CORPUS / "migrate-folio-conversion.mbox"
 RITA = Identity("Rita Reviewer", "rita@example.org")
 WHEN = datetime(2023, 8, 3, 9, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from reviewtui.model.diff import parse_diff
 from reviewtui.model.load import load_series
 from reviewtui.model.thread import Message, Patch, Revision
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 THREADS = ["migrate-folio-conversion", "mapcount-large-folio-sharing",
            "migrate-folio-conversion-v2", "mapcount-large-folio-sharing-v2"]
 JSON_KEYS = {"id", "patch", "patch_subject", "file", "function", "kind", "removed", "added",

@@ -6,14 +6,14 @@ import argparse
 import json
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from reviewtui.commands.common import add_command, thread_cache
+from reviewtui.commands.common import add_command, shown, thread_cache
 from reviewtui.errors import MboxError
 from reviewtui.lore.cache import split_raw
 from reviewtui.lore.fetch import read_mbox_file
 from reviewtui.model.load import load_series
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -43,13 +43,14 @@ def run_ls(args: argparse.Namespace) -> int:
     """Print the cached threads as a table or JSON."""
     threads = thread_cache(args).threads()
     if args.format == "json":
-        print(json.dumps([t.as_json() for t in threads], indent=2))
+        print(json.dumps([t.as_json() for t in threads], indent=2))  # ASCII: nothing raw
         return 0
     table = Table(title=f"{len(threads)} cached thread(s)", title_justify="left")
     for col in ("date", "messages", "author", "subject", "msgid"):
         table.add_column(col, overflow="fold")
     for t in threads:
-        table.add_row(t.date[:10], str(t.messages), escape(t.author), escape(t.subject), escape(t.msgid))
+        table.add_row(shown(t.date[:10]), str(t.messages), shown(t.author), shown(t.subject),
+                      shown(t.msgid))
     Console().print(table)
     return 0
 
@@ -62,5 +63,5 @@ def run_add(args: argparse.Namespace) -> int:
     except MboxError as exc:
         raise MboxError(f"{args.file}: {exc}") from exc
     entry, added = thread_cache(args).store(split_raw(data), root_msgid=series.root_msgid)
-    print(f"{entry.msgid}: {entry.messages} messages cached ({added} new)")
+    print(f"{one_line(entry.msgid)}: {entry.messages} messages cached ({added} new)")
     return 0

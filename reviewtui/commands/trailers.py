@@ -15,6 +15,7 @@ from reviewtui.session import (
     review_context,
     reviewer_identity,
 )
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(raw_to_mbox([r.as_bytes() for r in replies]))
         sys.stdout.flush()
     for reply in replies:
-        print(f"reviewtui: {args.trailer} for {reply.subject} from {identity.address}",
+        print(f"reviewtui: {args.trailer} for {one_line(reply.subject)} from {identity.address}",
               file=sys.stderr)
     return 0
 

@@ -18,7 +18,7 @@ from liblore.utils import get_clean_msgid
 
 from .public_inbox import PublicInboxServer, requires_public_inbox
 
-CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
 MBOX = CORPUS / "migrate-folio-conversion.mbox"
 THREAD_SIZE = 32
 
