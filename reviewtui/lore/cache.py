@@ -33,6 +33,7 @@ from reviewtui.lore.cache_index import (
     entry_json,
     file_key,
     generation_name,
+    obsolete_files,
     parse_entry,
     parse_index,
     salvage_links,
@@ -116,9 +117,10 @@ def raw_msgid(raw: bytes) -> str | None:
 class ThreadCache:
     """The cache directory: look up, read and store threads.
 
-    A store writes the thread under a new file name, then swaps the index, then removes the
-    file it replaced: a crash at any point leaves an index whose every entry names a complete
-    file (at worst an old file stays behind, and the next store removes it).
+    A store writes the thread under a new file name, then swaps the index (which lists the
+    files it replaces as obsolete), then removes those files: a crash at any point leaves an
+    index whose every entry names a complete file. A file left behind by a crash is removed
+    by the next store, or (a new file the index never named) ignored by `cache rebuild`.
     """
 
     def __init__(self, root: Path) -> None:
@@ -264,6 +266,11 @@ class ThreadCache:
                 index["msgids"][m] = key
             index["version"] = INDEX_VERSION
             old_names = {o.file_name for o in olds.values()}
+            current = {parse_entry(k, v, self.index_path).file_name
+                       for k, v in index["threads"].items()}
+            # Files this store replaces, and any an earlier store was killed before removing:
+            # listed in the index they are removed after it is written, or by the next store.
+            index["obsolete"] = sorted((old_names | obsolete_files(index)) - current)
             self._write(self.threads_dir / name, data)  # 1. the new file, under a new name
             try:
                 self._write_index(index)  # 2. the index names it (the commit point)
@@ -272,8 +279,7 @@ class ThreadCache:
                     with contextlib.suppress(OSError):
                         (self.threads_dir / name).unlink()
                 raise
-            replaced = old_names - {name}
-            for old_name in sorted(replaced):  # 3. only now the files it replaced
+            for old_name in index["obsolete"]:  # 3. only now the files it replaced
                 with contextlib.suppress(OSError):
                     (self.threads_dir / old_name).unlink()
             self._sweep(index)

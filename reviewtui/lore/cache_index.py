@@ -155,6 +155,14 @@ def salvage_links(raw: bytes) -> dict[str, str]:
     return {k: v for k, v in links.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def obsolete_files(index: dict) -> set[str]:
+    """Thread files the index lists as replaced (to remove), valid names only."""
+    names = index.get("obsolete", [])
+    if not isinstance(names, list):
+        return set()
+    return {n for n in names if isinstance(n, str) and _FILE.match(n) and not n.startswith(".")}
+
+
 def entry_json(entry: CachedThread) -> dict[str, object]:
     """The index.json object of ENTRY."""
     return {

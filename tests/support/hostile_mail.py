@@ -52,7 +52,7 @@ def hostile_recipients(mbox: bytes, msgid: str) -> bytes:
     return with_headers(mbox, msgid, {
         "From": LONG_QUOTED,
         "To": "linux-mm@kvack.org",
-        "Cc": ", ".join([QUOTES_AND_UMLAUTS, ENCODED_LIST, BACKSLASH, PLAIN]),
+        "Cc": f"{QUOTES_AND_UMLAUTS}, {ENCODED_LIST}, {BACKSLASH}, {PLAIN}",
     })
 
 
