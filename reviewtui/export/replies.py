@@ -98,14 +98,26 @@ _WORD_BYTES = 45  # UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 chars
 
 
 def _encoded_words(name: str) -> list[str]:
-    """NAME as RFC 2047 base64 encoded words, split between characters, 72 chars at most."""
+    """NAME as RFC 2047 base64 encoded words of 72 chars at most, split after spaces.
+
+    A decoder joins adjacent encoded words without the whitespace between them (RFC 2047);
+    some (Python's) add a space: splitting after a space keeps both readings close.
+    """
     words, chunk = [], b""
-    for char in name:
-        data = char.encode("utf-8", "replace")
-        if len(chunk) + len(data) > _WORD_BYTES:
+    for token in re.findall(r"\S+\s*|\s+", name):
+        data = token.encode("utf-8", "replace")
+        if chunk and len(chunk) + len(data) > _WORD_BYTES:
             words.append(chunk)
             chunk = b""
-        chunk += data
+        if len(data) <= _WORD_BYTES:
+            chunk += data
+            continue
+        for char in token:  # a token longer than a word: split between its characters
+            piece = char.encode("utf-8", "replace")
+            if len(chunk) + len(piece) > _WORD_BYTES:
+                words.append(chunk)
+                chunk = b""
+            chunk += piece
     words.append(chunk)
     return [f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words if w]
 
