@@ -409,12 +409,16 @@ def _msgids(msgs: list[bytes]) -> list[str]:
     return [m for m in (raw_msgid(raw) for raw in msgs) if m]
 
 
+_USABLE_MSGID = re.compile(r"^[^\s<>@]+@[^\s<>@]+$")
+
+
 def _dedupe(msgs: list[bytes]) -> list[bytes]:
+    """MSGS without repeats and without messages whose Message-ID is unusable ('<@>')."""
     seen: set[str] = set()
     out = []
     for msg in msgs:
         msgid = raw_msgid(msg)
-        if msgid and msgid not in seen:
+        if msgid and _USABLE_MSGID.match(msgid) and msgid not in seen:
             seen.add(msgid)
             out.append(msg)
     return out
