@@ -16,7 +16,7 @@ _CODES = {
     6: "locked",  # SQLITE_LOCKED
     8: "read-only",  # SQLITE_READONLY
     10: "io",  # SQLITE_IOERR
-    11: "corrupt",  # SQLITE_CORRUPT
+    11: "damaged",  # SQLITE_CORRUPT
     13: "full",  # SQLITE_FULL
     14: "cantopen",  # SQLITE_CANTOPEN
     26: "corrupt",  # SQLITE_NOTADB
@@ -32,7 +32,10 @@ def state_error(path: Path, exc: BaseException, busy_timeout: float) -> StateErr
     kind = _CODES.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF)
     if kind is None and "locked" in detail:
         kind = "locked"
-    if kind == "corrupt":
+    if kind == "damaged":
+        text = (f"review state {path} is damaged ({detail}); nothing was changed; "
+                "restore a backup or move it away to start a new one")
+    elif kind == "corrupt":
         text = (f"review state {path} is not a usable database ({detail}); "
                 "move it away to start a new one")
     elif kind == "locked":
