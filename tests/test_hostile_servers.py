@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from reviewtui.cli import main
+
 try:
     from support.cli import CORPUS, MIGRATE_V1, run_cli
     from support.hostile_http import HostileServer, gzip_bomb
@@ -114,14 +116,15 @@ def test_timeout_is_a_deadline_for_the_whole_fetch(mode, server, tmp_path, cli_e
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
-def test_bad_timeouts_are_usage_errors(value, cli_env, tmp_path):
-    res = run_cli("--cache-dir", str(tmp_path), "--server", "http://127.0.0.1:9/all", "fetch",
-                  "--timeout", value, MIGRATE_V1, env=cli_env)
-    assert res.returncode == 2
-    assert "--timeout must be a number of seconds greater than 0" in _error_line(res.stderr)
-    res = run_cli("--cache-dir", str(tmp_path), "--server", "http://127.0.0.1:9/all", "fetch",
-                  MIGRATE_V1, env=dict(cli_env, REVIEWTUI_TIMEOUT=value))
-    assert res.returncode == 2 and "REVIEWTUI_TIMEOUT must be" in _error_line(res.stderr)
+def test_bad_timeouts_are_usage_errors(value, tmp_path, capsys, monkeypatch):
+    args = ["--cache-dir", str(tmp_path), "--server", "http://127.0.0.1:9/all", "fetch"]
+    assert main([*args, "--timeout", value, MIGRATE_V1]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "reviewtui: error: --timeout must be a number of seconds greater than 0" in line
+    monkeypatch.setenv("REVIEWTUI_TIMEOUT", value)
+    assert main([*args, MIGRATE_V1]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "reviewtui: error: REVIEWTUI_TIMEOUT must be" in line
 
 
 def test_connection_reset_is_named(server, tmp_path, cli_env):
