@@ -134,6 +134,19 @@ def test_the_compressed_answer_is_capped_too(stub, monkeypatch):
     assert result.truncated
 
 
+def test_a_lower_general_size_limit_caps_the_search_too(stub, monkeypatch):
+    monkeypatch.setenv("REVIEWTUI_MAX_FETCH_BYTES", "4K")
+    mails = [_mail(f"m{i}@x", "x" * 200) for i in range(100)]
+    _Handler.answer = (200, gzip.compress(_mbox(*mails), 0), "application/gzip")
+    result = search_server(stub, "q", timeout=10)
+    assert result.truncated
+    assert 0 < len(result.hits) < 4096 // 300
+    assert [h.msgid for h in result.hits] == [f"m{i}@x" for i in range(len(result.hits))]
+    monkeypatch.delenv("REVIEWTUI_MAX_FETCH_BYTES")
+    whole = search_server(stub, "q", timeout=10)
+    assert not whole.truncated and len(whole.hits) == 100
+
+
 def test_cache_is_written_once_per_query_and_read_back(stub, tmp_path):
     _Handler.answer = (200, gzip.compress(_mbox(_mail("p@x", "[PATCH] p"))), "application/gzip")
     outcome = run_search(tmp_path, stub, "dfb:x", timeout=10)

@@ -190,7 +190,8 @@ def gunzip(data: bytes, limit: int, cut: bool = False) -> tuple[bytes, bool]:
     for piece in decoder.decode(data):
         out += piece
         if len(out) > limit:
-            return bytes(out[:limit]), False
+            del out[limit:]
+            return bytes(out), False
     if decoder.ended or not data:
         return bytes(out), True
     if not cut:
