@@ -211,6 +211,7 @@ def test_a_search_bomb_is_cut_at_the_search_caps(server, tmp_path, cli_env):
     assert code == 0 and "Traceback" not in stderr, stderr
     data = json.loads((tmp_path / "stdout").read_text())
     assert data["truncated"] is True and data["threads"] == [] and data["offline"] is None
-    # 16 MiB as sent and 64 MiB gunzipped at the most (2 GiB were offered).
-    assert rss_kib < 3 * (64 << 10) + 100 * 1024, rss_kib
+    # 16 MiB as sent and 64 MiB gunzipped at the most (2 GiB were offered); the same margin
+    # as for fetch above (about 165 MiB measured alone; 293 MiB once within the whole suite).
+    assert rss_kib < 4 * (64 << 10) + 200 * 1024, rss_kib
     assert len(server.requests) == 1

@@ -186,17 +186,19 @@ def gunzip(data: bytes, limit: int, cut: bool = False) -> tuple[bytes, bool]:
     (at a size limit, see answer_cut). An empty DATA is whole. zlib.error when DATA is not
     gzip, gzip.BadGzipFile when it breaks off without being CUT."""
     decoder = _Decoder()
-    out = bytearray()
+    pieces: list[bytes] = []
+    size = 0
     for piece in decoder.decode(data):
-        out += piece
-        if len(out) > limit:
-            del out[limit:]
-            return bytes(out), False
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            pieces[-1] = piece[:len(piece) - (size - limit)]
+            return b"".join(pieces), False
     if decoder.ended or not data:
-        return bytes(out), True
+        return b"".join(pieces), True
     if not cut:
         raise gzip.BadGzipFile("the gzip stream ends early")
-    return bytes(out), False
+    return b"".join(pieces), False
 
 
 def answer_cut(resp: requests.Response) -> bool:
