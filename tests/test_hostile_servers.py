@@ -6,6 +6,7 @@ as it was. The server is the standard-library one of tests/support/hostile_http.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -179,3 +180,38 @@ def test_redirect_to_another_host_is_refused(server, tmp_path, cli_env):
     line = _error_line(res.stderr)
     assert res.returncode == 3 and "redirected to another host (http://127.0.0.2:" in line
     assert len(server.requests) == 1  # nothing was asked of the other host
+
+
+@pytest.mark.parametrize("mode, words", [
+    ("slow-body", "did not answer the search in time (timeout)"),
+    ("slow-headers", "did not answer the search in time (timeout)"),
+    ("reset", "connection reset by server for the search"),
+    ("redirect", "redirected to another host (http://127.0.0.2:"),
+    ("endless", "sent a truncated or corrupt search answer"),
+])
+def test_search_failures_are_one_line_within_the_deadline(mode, words, server, tmp_path,
+                                                          cli_env):
+    server.mode, server.pause = mode, 0.3
+    cache = tmp_path / "cache"
+    code, seconds, _rss, stderr = _measured(
+        ["--cache-dir", str(cache), "--server", server.base_url, "search", "--timeout", "2",
+         "dfn:mm/migrate.c"], cli_env, tmp_path)
+    line = _error_line(stderr)
+    assert code == 3 and words in line and "no cached result" in line, line
+    assert seconds < 2 + 3
+    assert not (cache / "searches").exists()
+
+
+def test_a_search_bomb_is_cut_at_the_search_caps(server, tmp_path, cli_env):
+    server.bomb = gzip_bomb(2)  # 2 GiB of zeros: no message in the first 64 MiB
+    server.mode = "bomb"
+    code, _seconds, rss_kib, stderr = _measured(
+        ["--cache-dir", str(tmp_path / "cache"), "--server", server.base_url, "search",
+         "--format", "json", "dfn:mm/migrate.c"], cli_env, tmp_path)
+    assert code == 0 and "Traceback" not in stderr, stderr
+    data = json.loads((tmp_path / "stdout").read_text())
+    assert data["truncated"] is True and data["threads"] == [] and data["offline"] is None
+    # 16 MiB as sent and 64 MiB gunzipped at the most (2 GiB were offered); the same margin
+    # as for fetch above (about 165 MiB measured alone; 293 MiB once within the whole suite).
+    assert rss_kib < 4 * (64 << 10) + 200 * 1024, rss_kib
+    assert len(server.requests) == 1

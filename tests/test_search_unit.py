@@ -27,6 +27,7 @@ from reviewtui.analysis.history import (
 )
 from reviewtui.errors import FetchError
 from reviewtui.lore import search
+from reviewtui.lore.http import gunzip
 from reviewtui.lore.search import SearchCache, check_query, run_search, search_server
 
 
@@ -115,10 +116,13 @@ def test_a_gzip_bomb_is_cut_at_the_limit(stub, monkeypatch):
     assert result.truncated
     assert 0 < len(result.hits) <= search.MAX_HITS
     # Gunzip alone: never more than the limit, whole messages only.
-    data, cut = search._gunzip_capped(bomb, 1 << 16)
-    assert cut and len(data) <= 1 << 16 and data.endswith(b"\n")
+    data, whole = gunzip(bomb, 1 << 16)
+    assert not whole and len(data) == 1 << 16
+    data = search._whole_messages(data)
+    assert 0 < len(data) <= 1 << 16 and data.endswith(b"\n")
+    assert gunzip(bomb, 8 << 20) == (_mbox(*mails), True)
     with pytest.raises((zlib.error, OSError)):
-        search._gunzip_capped(b"\x1f\x8b\x08\x00garbage", 100)
+        gunzip(b"\x1f\x8b\x08\x00garbage", 100)
 
 
 def test_the_compressed_answer_is_capped_too(stub, monkeypatch):
@@ -128,6 +132,19 @@ def test_the_compressed_answer_is_capped_too(stub, monkeypatch):
                        "application/gzip")
     result = search_server(stub, "q", timeout=10)
     assert result.truncated
+
+
+def test_a_lower_general_size_limit_caps_the_search_too(stub, monkeypatch):
+    monkeypatch.setenv("REVIEWTUI_MAX_FETCH_BYTES", "4K")
+    mails = [_mail(f"m{i}@x", "x" * 200) for i in range(100)]
+    _Handler.answer = (200, gzip.compress(_mbox(*mails), 0), "application/gzip")
+    result = search_server(stub, "q", timeout=10)
+    assert result.truncated
+    assert 0 < len(result.hits) < 4096 // 300
+    assert [h.msgid for h in result.hits] == [f"m{i}@x" for i in range(len(result.hits))]
+    monkeypatch.delenv("REVIEWTUI_MAX_FETCH_BYTES")
+    whole = search_server(stub, "q", timeout=10)
+    assert not whole.truncated and len(whole.hits) == 100
 
 
 def test_cache_is_written_once_per_query_and_read_back(stub, tmp_path):

@@ -1,4 +1,8 @@
-"""Thread retrieval with b4/liblore: the only module that touches the network."""
+"""Thread retrieval with b4/liblore, and the network's failures as one-line errors.
+
+Every request (here, in sync.py and the search) goes through `lore_node`'s BoundedSession
+and turns its failures into a FetchError with `net_errors`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import re
 import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -16,6 +20,7 @@ from reviewtui.errors import FetchError, MboxError, UsageError
 from reviewtui.lore.http import (
     AnswerRefused,
     BoundedSession,
+    DeadlineExceeded,
     NetLimits,
     format_size,
     is_reset,
@@ -122,36 +127,93 @@ def lore_node(server: str, limits: Limits | None = None):
     return node
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a request asked SERVER for, as its one-line errors name it."""
+
+    server: str
+    what: str  # ends a line: "for <msgid>", "for the search"
+    answer: str  # "answer for <msgid>", "search answer"
+    late: str = ""  # the timeout line after the host, when not "did not answer within S s ..."
+    statuses: dict[int, str] = field(default_factory=dict)  # HTTP statuses with their own line
+
+    @classmethod
+    def thread(cls, msgid: str, server: str) -> Asked:
+        """The thread (or new messages) of MSGID."""
+        return cls(server, f"for {msgid}", f"answer for {msgid}",
+                   statuses={404: f"{msgid}: no such message on {server} (404)"})
+
+    @property
+    def host(self) -> str:
+        """The server's host (and port)."""
+        return _host(self.server)
+
+    def status(self, code: int) -> FetchError:
+        """The error for an answer with HTTP status CODE."""
+        return FetchError(self.statuses.get(code)
+                          or f"{self.host} answered HTTP {code} {self.what}")
+
+    def timeout(self) -> FetchError:
+        """The error for an operation that ran past its deadline."""
+        seconds = _SESSION.limits.timeout if _SESSION is not None else 0
+        words = self.late or f"did not answer within {seconds:g} s (timeout) {self.what}"
+        return FetchError(f"{self.host} {words}; give a larger --timeout or REVIEWTUI_TIMEOUT")
+
+
 @contextlib.contextmanager
-def _plain_errors(msgid: str, server: str) -> Iterator[None]:
-    """Turn liblore, HTTP and gzip failures into one FetchError line."""
+def net_errors(asked: Asked) -> Iterator[None]:
+    """Turn liblore, HTTP and gzip failures into one FetchError line naming ASKED."""
     import liblore
 
     try:
         yield
+    except DeadlineExceeded as exc:
+        raise asked.timeout() from exc
     except AnswerRefused as exc:
-        raise FetchError(exc.line(f"for {msgid}")) from exc
+        raise FetchError(exc.line(asked.what)) from exc
     except liblore.RemoteError as exc:
-        raise _remote_error(exc, msgid, server) from exc
+        raise _remote_error(exc, asked) from exc
     except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
         if _SESSION is not None and _SESSION.expired:
-            raise _timeout(msgid, server) from exc
+            raise asked.timeout() from exc
         if is_reset(exc):
-            raise FetchError(f"{_host(server)}: connection reset by server for {msgid}") from exc
-        raise FetchError(f"{server} sent a truncated or corrupt answer for {msgid}: "
+            raise FetchError(f"{asked.host}: connection reset by server {asked.what}") from exc
+        raise FetchError(f"{asked.host} sent a truncated or corrupt {asked.answer}: "
                          f"{_printable(str(exc))}") from exc
     except liblore.LibloreError as exc:
-        raise FetchError(f"asking {server} for {msgid} failed: {_printable(str(exc))}") from exc
+        raise FetchError(f"asking {asked.server} {asked.what} failed: "
+                         f"{_printable(str(exc))}") from exc
 
 
 def _host(server: str) -> str:
     return urllib.parse.urlparse(server).netloc or server
 
 
-def _timeout(msgid: str, server: str) -> FetchError:
-    seconds = _SESSION.limits.timeout if _SESSION is not None else 0
-    return FetchError(f"{_host(server)} did not answer within {seconds:g} s (timeout) "
-                      f"for {msgid}; give a larger --timeout or REVIEWTUI_TIMEOUT")
+def _remote_error(exc: Exception, asked: Asked) -> FetchError:
+    status = getattr(exc, "status_code", None)
+    if status is not None:
+        return asked.status(status)
+    if _SESSION is not None and _SESSION.expired:
+        return asked.timeout()
+    text = " ".join(str(exc).split()).lower()
+    if "refused" in text:  # before timeouts: urllib3's connect errors are timeouts too
+        return FetchError(f"cannot reach {asked.server}: connection refused")
+    if "name or service not known" in text or "resolve" in text or "nodename" in text:
+        return FetchError(f"cannot reach {asked.server}: host name not found")
+    if is_reset(exc) or "reset by peer" in text:
+        return FetchError(f"{asked.host}: connection reset by server {asked.what}")
+    if is_timeout(exc) or "timed out" in text:
+        return asked.timeout()
+    if "remotedisconnected" in text or "without response" in text:
+        return FetchError(f"{asked.host} closed the connection without answering {asked.what}")
+    return FetchError(f"cannot reach {asked.server}: no answer")
+
+
+def _server_failed(asked: Asked) -> None:
+    """FetchError when any answer of the last operation was a server error (5xx)."""
+    failed = [status for _url, status in (_SESSION.statuses if _SESSION else []) if status >= 500]
+    if failed:
+        raise FetchError(f"{asked.status(failed[-1])}; nothing was added")
 
 
 @dataclass(frozen=True)
@@ -163,37 +225,6 @@ class Fetched:
     as_of: datetime | None
 
 
-def _remote_error(exc: Exception, msgid: str, server: str) -> FetchError:
-    status = getattr(exc, "status_code", None)
-    host = _host(server)
-    if status == 404:
-        return FetchError(f"{msgid}: no such message on {server} (404)")
-    if status is not None:
-        return FetchError(f"{host} answered HTTP {status} for {msgid}")
-    if _SESSION is not None and _SESSION.expired:
-        return _timeout(msgid, server)
-    text = " ".join(str(exc).split()).lower()
-    if "refused" in text:  # before timeouts: urllib3's connect errors are timeouts too
-        return FetchError(f"cannot reach {server}: connection refused")
-    if "name or service not known" in text or "resolve" in text or "nodename" in text:
-        return FetchError(f"cannot reach {server}: host name not found")
-    if is_reset(exc) or "reset by peer" in text:
-        return FetchError(f"{host}: connection reset by server for {msgid}")
-    if is_timeout(exc) or "timed out" in text:
-        return _timeout(msgid, server)
-    if "remotedisconnected" in text or "without response" in text:
-        return FetchError(f"{host} closed the connection without answering for {msgid}")
-    return FetchError(f"cannot reach {server}: no answer")
-
-
-def _server_failed(msgid: str, server: str) -> None:
-    """FetchError when any answer of the last operation was a server error (5xx)."""
-    failed = [status for _url, status in (_SESSION.statuses if _SESSION else []) if status >= 500]
-    if failed:
-        raise FetchError(f"{_host(server)} answered HTTP {failed[-1]} for {msgid}; "
-                         "nothing was added")
-
-
 def fetch_thread(
     msgid: str, server: str, progress: Progress | None = None, timeout: Limits | None = None
 ) -> Fetched:
@@ -203,7 +234,7 @@ def fetch_thread(
     say = progress or (lambda _text: None)
     node = lore_node(server, timeout)
     say(f"Fetching thread {msgid} from {server}")
-    with _plain_errors(msgid, server):
+    with net_errors(Asked.thread(msgid, server)):
         data = node.get_mbox_by_msgid(msgid, nocache=True)
     say(f"Received {len(data):,} bytes; splitting")
     from liblore.utils import parse_message
@@ -242,9 +273,10 @@ def fetch_updates(
     say = progress or (lambda _text: None)
     node = lore_node(server, timeout)
     say(f"Asking {server} for messages since {since.isoformat(timespec='seconds')}")
-    with _plain_errors(msgid, server):
+    asked = Asked.thread(msgid, server)
+    with net_errors(asked):
         updates = node.get_thread_updates_since(msgid, since - timedelta(minutes=5))
-    _server_failed(msgid, server)
+    _server_failed(asked)
     return updates
 
 

@@ -6,12 +6,14 @@ the session here reads every answer itself first, in chunks, so that:
 - the whole operation ends at one deadline: a watchdog shuts the sockets down when it passes,
   even while a server trickles one byte at a time;
 - no answer may exceed the size limit, neither as sent nor once inflated (a gzip bomb is
-  stopped after the limit, its inflated bytes are counted and thrown away);
+  stopped after the limit, its inflated bytes are counted and thrown away); an answer past
+  the limit is refused, or, for a caller that can use a part (the search), cut there;
 - a redirect to another host is refused instead of followed.
 """
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 import time
@@ -19,7 +21,7 @@ import urllib.parse
 import weakref
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import requests
 import urllib3.connection
@@ -45,13 +47,20 @@ class NetLimits:
     """How long a whole network operation may take and how big one answer may be."""
 
     timeout: float
-    max_bytes: int
+    max_bytes: int  # one answer as sent
     deadline: float  # time.monotonic() when the operation must be over
+    max_inflated: int | None = None  # a gzip answer once inflated (None: max_bytes)
+    cut: bool = False  # an answer past a size limit is cut there (see answer_cut), not refused
 
     @classmethod
     def start(cls, timeout: float, max_bytes: int) -> NetLimits:
         """Limits whose deadline starts now."""
         return cls(timeout=timeout, max_bytes=max_bytes, deadline=time.monotonic() + timeout)
+
+    def cut_at(self, max_bytes: int, max_inflated: int) -> NetLimits:
+        """The same deadline; an answer is cut after MAX_BYTES as sent, or where it inflates
+        past MAX_INFLATED, instead of refused."""
+        return replace(self, max_bytes=max_bytes, max_inflated=max_inflated, cut=True)
 
     def remaining(self) -> float:
         """Seconds left before the deadline (may be negative)."""
@@ -125,41 +134,22 @@ def is_timeout(exc: BaseException) -> bool:
                             urllib3.exceptions.TimeoutError))
 
 
-class _InflateCounter:
-    """Counts what a gzip stream inflates to, without keeping it; stops past LIMIT."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self._inflater: zlib._Decompress | None = zlib.decompressobj(31)
-
-    def feed(self, data: bytes) -> None:
-        while data and self._inflater is not None:
-            try:
-                out = self._inflater.decompress(data, CHUNK)
-            except zlib.error:
-                self._inflater = None  # corrupt: the parser reports it
-                return
-            self.size += len(out)
-            if self.size > self.limit:
-                raise TooLarge(str(self.size))
-            data = self._inflater.unconsumed_tail
-            if self._inflater.eof:
-                rest = self._inflater.unused_data
-                # gzip allows several members one after the other.
-                self._inflater = zlib.decompressobj(31) if rest.startswith(_GZIP_MAGIC) else None
-                data = rest if self._inflater is not None else b""
-
-
 class _Decoder:
-    """Content-Encoding gzip/deflate decoded in bounded steps (urllib3's is not used)."""
+    """gzip (several members allowed) or deflate, inflated in bounded steps (urllib3's decoder
+    and gzip.decompress are not used)."""
 
-    def __init__(self, encoding: str) -> None:
+    def __init__(self, encoding: str = "gzip") -> None:
         self._wbits = 31 if "gzip" in encoding else 15
         self._inflater: zlib._Decompress | None = zlib.decompressobj(self._wbits)
 
+    @property
+    def ended(self) -> bool:
+        """Whether the stream has ended (its last member is complete)."""
+        return self._inflater is None
+
     def decode(self, data: bytes) -> Iterator[bytes]:
-        """The decoded pieces of DATA, one CHUNK at most each (the caller counts them)."""
+        """The decoded pieces of DATA, one CHUNK at most each (the caller counts them);
+        zlib.error when DATA is corrupt. Bytes after the last member are ignored."""
         while data and self._inflater is not None:
             yield self._inflater.decompress(data, CHUNK)
             data = self._inflater.unconsumed_tail
@@ -168,6 +158,52 @@ class _Decoder:
                 more = self._wbits == 31 and rest.startswith(_GZIP_MAGIC)
                 self._inflater = zlib.decompressobj(self._wbits) if more else None
                 data = rest if more else b""
+
+
+class _InflateCounter:
+    """Counts what a gzip stream inflates to, without keeping it; stops past LIMIT."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self._decoder: _Decoder | None = _Decoder()
+
+    def feed(self, data: bytes) -> None:
+        if self._decoder is None:
+            return
+        try:
+            for piece in self._decoder.decode(data):
+                self.size += len(piece)
+                if self.size > self.limit:
+                    raise TooLarge(str(self.size))
+        except zlib.error:
+            self._decoder = None  # corrupt: the parser reports it
+
+
+def gunzip(data: bytes, limit: int, cut: bool = False) -> tuple[bytes, bool]:
+    """DATA (gzip, several members allowed) inflated to at most LIMIT bytes, and whether that
+    is all of it: False when the stream goes on past LIMIT, or breaks off where DATA was CUT
+    (at a size limit, see answer_cut). An empty DATA is whole. zlib.error when DATA is not
+    gzip, gzip.BadGzipFile when it breaks off without being CUT."""
+    decoder = _Decoder()
+    pieces: list[bytes] = []
+    size = 0
+    for piece in decoder.decode(data):
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            pieces[-1] = piece[:len(piece) - (size - limit)]
+            return b"".join(pieces), False
+    if decoder.ended or not data:
+        return b"".join(pieces), True
+    if not cut:
+        raise gzip.BadGzipFile("the gzip stream ends early")
+    return b"".join(pieces), False
+
+
+def answer_cut(resp: requests.Response) -> bool:
+    """Whether a BoundedSession cut RESP's body at a size limit (NetLimits.cut)."""
+    return bool(getattr(resp, "cut_at_limit", False))
 
 
 class BoundedSession(requests.Session):
@@ -282,7 +318,7 @@ class _BoundedAdapter(HTTPAdapter):
                 raise
             session.statuses.append((url, resp.status_code))
             try:
-                resp._content = _read_body(session, resp, url)
+                resp._content, resp.cut_at_limit = _read_body(session, resp, url)
                 resp._content_consumed = True
             except BaseException:
                 resp.close()
@@ -292,9 +328,11 @@ class _BoundedAdapter(HTTPAdapter):
             watchdog.cancel()
 
 
-def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> bytes:
-    """The whole body of RESP, read in chunks under the session's deadline and size limit."""
-    limit = session.limits.max_bytes
+def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> tuple[bytes, bool]:
+    """The body of RESP, read in chunks under the session's deadline and size limits, and
+    whether it was cut at a limit (only with NetLimits.cut; else a larger body is refused)."""
+    limits = session.limits
+    limit = limits.max_bytes
     host = _host(url)
 
     def too_big() -> TooLarge:
@@ -302,7 +340,7 @@ def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> by
                         "raise the limit with --max-size or REVIEWTUI_MAX_FETCH_BYTES")
 
     declared = resp.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdigit() and int(declared) > limit and not limits.cut:
         raise too_big()
     encoding = resp.headers.get("Content-Encoding", "identity").strip().lower()
     decoder = None
@@ -321,20 +359,28 @@ def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> by
             if not chunk:
                 break
             received += len(chunk)
-            if received > limit:
+            over = received > limit
+            if over and limits.cut:
+                chunk = chunk[:len(chunk) - (received - limit)]
+            elif over:
                 raise too_big()
             pieces = decoder.decode(chunk) if decoder else (chunk,)
             for piece in pieces:
                 body += piece
                 if len(body) > limit:
-                    raise too_big()
+                    raise TooLarge("decoded")
                 if inflated is None and len(body) >= 2 and body[:2] == _GZIP_MAGIC:
-                    inflated = _InflateCounter(limit)
+                    inflated = _InflateCounter(limits.max_inflated or limit)
                     piece = bytes(body)  # the whole start, once
                 if inflated is not None:
                     inflated.feed(piece)
+            if over:
+                raise TooLarge("sent")
     except TooLarge:
-        raise too_big() from None
+        if not limits.cut:
+            raise too_big() from None
+        resp.raw.close()  # the rest is not read; the connection is not reused
+        return bytes(body[:limit]), True
     except zlib.error as exc:
         raise AnswerRefused(f"{host} sent a corrupt compressed answer: {exc}") from exc
     except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
@@ -347,4 +393,4 @@ def _read_body(session: BoundedSession, resp: requests.Response, url: str) -> by
                 "give a larger --timeout or REVIEWTUI_TIMEOUT") from exc
         raise Truncated(f"{host} sent a truncated answer (the connection closed early)") from exc
     session.check_deadline(url)  # an end of data caused by the watchdog is no end
-    return bytes(body)
+    return bytes(body), False

@@ -3,28 +3,28 @@
 The search runs on the server: `POST <server>/?x=m&q=QUERY` answers with a gzipped mbox of
 the matching messages (an empty body; public-inbox 1.9 expands the answer to whole threads
 when the body says `x=m`). The request goes through liblore's LoreNode for the configured
-server, the same one `fetch` uses. The answer is read with a size cap and a total deadline.
+server and its BoundedSession, the same ones `fetch` uses: one total deadline, and the answer
+cut (not refused) at a size cap, as sent and once gunzipped; a cut answer keeps its whole
+messages. Failures become one line through fetch's `net_errors`.
 Each query's hit list is kept as one JSON file under `<cache dir>/searches/`, written
 atomically with the time of the query, so an offline run can still show it.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import time
 import urllib.parse
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from reviewtui.analysis.history import Hit, ThreadHits, read_hit
 from reviewtui.errors import FetchError, NotCachedError
 from reviewtui.lore.cache import ThreadCache, split_raw, write_atomic
-from reviewtui.lore.fetch import Progress, ThreadRef
+from reviewtui.lore.fetch import Asked, Limits, Progress, ThreadRef, net_errors
 from reviewtui.lore.sync import fetch_into_cache
 
 MAX_ANSWER = 16 << 20  # gzipped bytes read from the server for one search
@@ -72,37 +72,49 @@ def check_query(query: str) -> str:
     return text
 
 
-def search_server(server: str, query: str, timeout: float = 30.0) -> SearchResult:
-    """Ask SERVER for the messages matching QUERY (FetchError when it cannot answer)."""
-    import liblore
+def search_server(server: str, query: str, timeout: Limits = 30.0) -> SearchResult:
+    """Ask SERVER for the messages matching QUERY (FetchError when it cannot answer).
 
-    from reviewtui.lore.fetch import lore_node
+    TIMEOUT: seconds, or NetLimits whose deadline the search shares with other requests.
+    """
+    from reviewtui.lore.fetch import lore_node, net_limits
+    from reviewtui.lore.http import answer_cut, gunzip
 
-    node = lore_node(server, timeout)
+    base = net_limits(timeout)  # REVIEWTUI_MAX_FETCH_BYTES, when smaller, caps a search too
+    inflated = min(MAX_MBOX, base.max_bytes)
+    node = lore_node(server, base.cut_at(min(MAX_ANSWER, base.max_bytes), inflated))
     url = f"{node.url}/?x=m&q={urllib.parse.quote_plus(query)}"
-    host = urllib.parse.urlparse(server).netloc or server
+    asked = _asked(server)
     started = time.monotonic()
-    try:
-        resp = node.request("POST", url, data="", stream=True)
-    except liblore.OperationCancelledError as exc:
-        raise FetchError(f"search on {server} cancelled") from exc
-    except liblore.LibloreError as exc:
-        raise _reach_error(exc, server) from exc
-    with resp:
-        if resp.status_code == 404:  # public-inbox: "No results found"
-            return _result(server, query, [], False, time.monotonic() - started)
-        if resp.status_code == 501:  # an inbox indexed without Xapian (indexlevel basic)
-            raise FetchError(f"{host} has no search index for this inbox (HTTP 501)")
-        if resp.status_code != 200:
-            raise FetchError(f"{host} answered HTTP {resp.status_code} to the search")
-        data, capped = _read_capped(resp, MAX_ANSWER, started + timeout, host)
-    try:
-        mbox, too_big = _gunzip_capped(data, MAX_MBOX, partial=capped)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise FetchError(f"{host} sent a truncated or corrupt search answer: {exc}") from exc
+    with net_errors(asked):
+        resp = node.request("POST", url, data="")
+    if resp.status_code == 404:  # public-inbox: "No results found"
+        return _result(server, query, [], False, time.monotonic() - started)
+    if resp.status_code != 200:
+        raise asked.status(resp.status_code)
+    cut = answer_cut(resp)
+    with net_errors(asked):
+        mbox, whole = gunzip(resp.content, inflated, cut)
+    if not whole:
+        mbox = _whole_messages(mbox)
     raws = split_raw(mbox)
-    truncated = capped or too_big or len(raws) > MAX_HITS
+    truncated = cut or not whole or len(raws) > MAX_HITS
     return _result(server, query, raws[:MAX_HITS], truncated, time.monotonic() - started)
+
+
+def _asked(server: str) -> Asked:
+    """The search on SERVER, as its errors name it."""
+    asked = Asked(server, "for the search", "search answer",
+                  late="did not answer the search in time (timeout)")
+    # 501: an inbox indexed without Xapian (indexlevel basic)
+    return replace(asked, statuses={501: f"{asked.host} has no search index for this inbox "
+                                         "(HTTP 501)"})
+
+
+def _whole_messages(mbox: bytes) -> bytes:
+    """The whole messages at the start of MBOX, a cut mbox (what follows the last is cut)."""
+    cut = mbox.rfind(b"\nFrom ")
+    return mbox[:cut + 1] if cut > 0 else b""
 
 
 def _result(server: str, query: str, raws: Sequence[bytes], truncated: bool,
@@ -113,57 +125,6 @@ def _result(server: str, query: str, raws: Sequence[bytes], truncated: bool,
         if hit is not None:
             hits.setdefault(hit.msgid, hit)
     return SearchResult(server, query, _now(), tuple(hits.values()), truncated, elapsed)
-
-
-def _reach_error(exc: Exception, server: str) -> FetchError:
-    text = " ".join(str(exc).split()).lower()
-    host = urllib.parse.urlparse(server).netloc or server
-    if "timed out" in text or "timeout" in text:
-        return FetchError(f"{host} did not answer the search in time (timeout)")
-    if "refused" in text:
-        return FetchError(f"cannot reach {server}: connection refused")
-    if "name or service not known" in text or "resolve" in text or "nodename" in text:
-        return FetchError(f"cannot reach {server}: host name not found")
-    return FetchError(f"cannot reach {server}: no answer")
-
-
-def _read_capped(resp, limit: int, deadline: float, host: str) -> tuple[bytes, bool]:
-    """At most LIMIT bytes of RESP's body, read before DEADLINE (monotonic)."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in resp.iter_content(65536):
-            if time.monotonic() > deadline:
-                raise FetchError(f"{host} did not finish the search answer in time (timeout)")
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                return b"".join(chunks)[:limit], True
-    except OSError as exc:
-        raise FetchError(f"{host} broke off the search answer: {exc}") from exc
-    except Exception as exc:  # requests wraps socket errors in its own types
-        if isinstance(exc, FetchError):
-            raise
-        raise FetchError(f"{host} broke off the search answer: {type(exc).__name__}") from exc
-    return b"".join(chunks), False
-
-
-def _gunzip_capped(data: bytes, limit: int, partial: bool = False) -> tuple[bytes, bool]:
-    """DATA gunzipped, at most LIMIT bytes; a cut answer keeps its whole messages only.
-
-    PARTIAL: DATA is the start of a longer stream (cut at the download limit).
-    """
-    if not data:
-        return b"", False
-    inflate = zlib.decompressobj(wbits=31)
-    out = inflate.decompress(data, limit)
-    if inflate.unconsumed_tail or (len(out) >= limit and not inflate.eof) or (
-            partial and not inflate.eof):
-        cut = out.rfind(b"\nFrom ")
-        return (out[:cut + 1] if cut > 0 else b""), True
-    if not inflate.eof:
-        raise gzip.BadGzipFile("gzip stream ends early")
-    return out, False
 
 
 def _now() -> str:
@@ -201,7 +162,7 @@ class SearchCache:
         write_atomic(self.path(result.server, result.query), data)
 
 
-def run_search(cache_root: Path, server: str, query: str, timeout: float = 30.0,
+def run_search(cache_root: Path, server: str, query: str, timeout: Limits = 30.0,
                cached_only: bool = False) -> SearchOutcome:
     """Ask SERVER (caching the answer); when it cannot answer, the cached answer, if any."""
     cache = SearchCache(cache_root)
