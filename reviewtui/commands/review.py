@@ -20,6 +20,9 @@ def register(subparsers) -> None:
     parser.add_argument("--print", action="store_true", dest="print_only",
                         help="print the analysed series instead of opening the review screen "
                         "(also when stdout is not a terminal)")
+    parser.add_argument("--tz", metavar="ZONE",
+                        help="show mail dates in ZONE: local, UTC or a zone name such as "
+                        "Europe/Berlin (default: REVIEWTUI_TZ, else local)")
     parser.set_defaults(run=run)
 
 
@@ -29,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
         return print_series(args)
     if not (getattr(args, "thread", None) or getattr(args, "mbox", None)):
         raise UsageError("give a THREAD (message-id or lore URL) or --mbox FILE")
+    from reviewtui import config
+
+    config.display_zone(args.tz)  # a bad zone is a usage error before the screen opens
     from reviewtui.tui.loader import start_loading
 
     job = start_loading(args)  # loads while Textual is imported and the first frame drawn

@@ -55,6 +55,12 @@ def clean_line(text: str, *, tab_size: int = TAB_SIZE) -> str:
     return clean(text, tab_size=tab_size).replace("\n", "^J")
 
 
+def clean_lines(text: str, *, tab_size: int = TAB_SIZE) -> list[str]:
+    """TEXT's lines, each clean()ed: a line break (LF or CRLF, as a mail client wraps a
+    quoted line) starts a new line; every other control character stays visible (^M, ^[)."""
+    return clean(text, tab_size=tab_size).split("\n")
+
+
 def safe_text(text: str, style: str | Style = "", *, one_line: bool = False) -> Text:
     """A Text showing TEXT literally (markup, escapes and controls neutralised)."""
     return Text(clean_line(text) if one_line else clean(text), style=style)
