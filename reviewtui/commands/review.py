@@ -28,13 +28,13 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the review screen; print the series when asked or when not on a terminal."""
+    from reviewtui import config
+
+    config.display_zone(args.tz)  # a bad --tz / REVIEWTUI_TZ is a usage error, at once
     if args.print_only or not (sys.stdout.isatty() and sys.stdin.isatty()):
         return print_series(args)
     if not (getattr(args, "thread", None) or getattr(args, "mbox", None)):
         raise UsageError("give a THREAD (message-id or lore URL) or --mbox FILE")
-    from reviewtui import config
-
-    config.display_zone(args.tz)  # a bad zone is a usage error before the screen opens
     from reviewtui.tui.loader import start_loading
 
     job = start_loading(args)  # loads while Textual is imported and the first frame drawn

@@ -130,13 +130,13 @@ def patch_lines(backend: ReviewBackend, number: int) -> list[PatchLine]:
     """The centre pane's lines for patch NUMBER (0: the cover letter)."""
     if number == 0:
         cover = backend.revision.cover
-        return build_message_lines(cover) if cover is not None else []
+        return build_message_lines(cover, backend.clock) if cover is not None else []
     patch = backend.revision.patch(number)
     assert patch is not None
     own = {(file, "-" if side == "old" else "+", line): c.body
            for (file, side, line), c in backend.line_comments_of(number).items()}
     return build_patch_lines(patch, backend.sites_of(number), backend.comment_counts(number),
-                             own)
+                             own, backend.clock)
 
 
 def site_detail(backend: ReviewBackend, site_id: str | None) -> Text:

@@ -135,7 +135,7 @@ class ReviewScreen(Screen[None]):
                 yield Static(Text(" Call sites", style="bold"), classes="pane-title")
                 yield SiteList(id="sites")
                 yield Static(Text.assemble((" Site", "bold"), ("  i: in full", "dim")),
-                             classes="pane-title")
+                             classes="pane-title", id="site-title")
                 yield WrappedText(id="site-detail")
             with Container(id="main"):
                 yield PatchView(id="patch")
@@ -154,6 +154,9 @@ class ReviewScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._arrange()
+
+    def on_screen_resume(self) -> None:
+        self._arrange()  # the terminal may have been resized under another screen
 
     def _arrange(self) -> None:
         """Place the panes for the screen's size and the reviewer's choices."""
