@@ -70,8 +70,9 @@ def arrange(width: int, height: int, *, series: bool | None = None, sides: bool 
     discussion = sides
     stacked = mode == "stacked"
     left_width = max(24, min(LEFT_MAX, width * 15 // 100)) if left else 0
-    if mode == "wide":
-        left_width = max(LEFT_WIDTH, left_width) if left else 0
+    if mode == "wide" and left:
+        room = width - DIFF_WIDTH - DISCUSSION_WIDTH  # what the diff and discussion leave
+        left_width = max(LEFT_WIDTH, min(left_width, room))
     rest = width - left_width
     discussion_width = max(DISCUSSION_WIDTH, min(DISCUSSION_MAX, rest - DIFF_WIDTH))
     if stacked:

@@ -22,7 +22,8 @@ ADDED = "+\tif (folio_test_pmd_mappable(folio) && folio_estimated_sharers(folio)
 
 @pytest.mark.parametrize(("size", "mode"), [
     ((80, 24), "stacked"), ((100, 30), "stacked"), ((132, 40), "stacked"),
-    ((180, 40), "split"), ((200, 50), "wide"), ((300, 80), "wide"),
+    ((169, 40), "stacked"), ((170, 40), "split"), ((197, 40), "split"), ((198, 50), "wide"),
+    ((200, 50), "wide"), ((300, 80), "wide"),
 ])
 def test_the_arrangement_follows_the_width(size, mode):
     width, height = size

@@ -175,6 +175,8 @@ class WrappedLines(ScrollView, can_focus=True):
         Binding("up,k", "scroll_up", "Scroll up", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),
         Binding("pageup,b", "page_up", "Page up", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "Bottom", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
