@@ -150,7 +150,7 @@ class ReviewScreen(Screen[None]):
         self.number = first
         self.query_one(PatchView).focus()
 
-    # -- layout --------------------------------------------------------------------------
+    # -- arrangement by size (tui/layout.py) and the z / v / l keys ----------------------
 
     def on_resize(self) -> None:
         self._arrange()
