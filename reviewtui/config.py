@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+from reviewtui.errors import UsageError
+
 DEFAULT_SERVER = "https://lore.kernel.org/all"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_FETCH_BYTES = 256 << 20  # generous: a real thread is a few MiB
 LORE_LINK = "https://lore.kernel.org/r/"
 
 
@@ -62,14 +68,51 @@ def server_url(flag: str | None = None) -> str:
     return (value or DEFAULT_SERVER).rstrip("/")
 
 
-def network_timeout(flag: float | None = None) -> float:
-    """Seconds to wait for the server: --timeout, else REVIEWTUI_TIMEOUT, else 30."""
-    if flag:
-        return float(flag)
+def network_timeout(flag: str | float | None = None) -> float:
+    """Seconds a whole network operation may take: --timeout, else REVIEWTUI_TIMEOUT, else 30."""
+    if flag is not None:
+        return _positive_seconds(flag, "--timeout")
+    value = os.environ.get("REVIEWTUI_TIMEOUT")
+    if value is None or not value.strip():
+        return DEFAULT_TIMEOUT
+    return _positive_seconds(value, "REVIEWTUI_TIMEOUT")
+
+
+def _positive_seconds(value: str | float, where: str) -> float:
     try:
-        return float(os.environ.get("REVIEWTUI_TIMEOUT", "30"))
-    except ValueError:
-        return 30.0
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"{where} must be a number of seconds greater than 0 "
+                         f"(got {str(value)[:40]!r})")
+    return seconds
+
+
+def max_fetch_bytes(flag: str | None = None) -> int:
+    """Largest answer (or local mbox) accepted: --max-size, else REVIEWTUI_MAX_FETCH_BYTES."""
+    if flag is not None:
+        return parse_size(flag, "--max-size")
+    value = os.environ.get("REVIEWTUI_MAX_FETCH_BYTES")
+    if value is None or not value.strip():
+        return DEFAULT_MAX_FETCH_BYTES
+    return parse_size(value, "REVIEWTUI_MAX_FETCH_BYTES")
+
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str, where: str) -> int:
+    """'268435456', '256M', '256MiB', '1G' -> bytes (binary units); UsageError otherwise."""
+    match = _SIZE.match(str(text))
+    size = 0
+    if match:
+        unit = (match.group(2) or "b")[0].lower()
+        size = int(match.group(1)) * {"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[unit]
+    if size <= 0:
+        raise UsageError(f"{where} must be a size greater than 0 such as 268435456, 256M or "
+                         f"1G (got {str(text)[:40]!r})")
+    return size
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,10 @@ def test_fetch_refresh_and_server_down(pi_server, tmp_path, cli_env):
                   f"id:{MIGRATE_V1}", env=cli_env)
     assert res.returncode == 0, res.stderr
     assert "33 messages cached (1 new)" in res.stdout
-    after = {raw_msgid(r) for r in split_raw(cached_file.read_bytes())}
+    listed = json.loads(run_cli("--cache-dir", str(cache), "cache", "ls", "--format", "json",
+                                env=cli_env).stdout)
+    assert not cached_file.exists()  # the store wrote a new file, then removed the old one
+    after = {raw_msgid(r) for r in split_raw((cache / listed[0]["file"]).read_bytes())}
     assert after - cached == {"late-reply-1@example.org"}
 
     # Offline commands read the cache; the new reply is part of the model now.

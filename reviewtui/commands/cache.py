@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from rich.markup import escape
 from rich.table import Table
 
-from reviewtui.commands.common import add_command, output_console, thread_cache
+from reviewtui.commands.common import add_command, output_console, shown, thread_cache
 from reviewtui.errors import MboxError
 from reviewtui.lore.cache import split_raw
 from reviewtui.lore.fetch import read_mbox_file
 from reviewtui.lore.shipped import LayeredCache
 from reviewtui.model.load import load_series
+from reviewtui.text_safety import json_dumps, one_line
 
 
 def register(subparsers) -> None:
@@ -45,8 +44,8 @@ def run_ls(args: argparse.Namespace) -> int:
     threads = cache.threads()
     shipped = {t.msgid for t in cache.shipped()} if isinstance(cache, LayeredCache) else set()
     if args.format == "json":
-        print(json.dumps([{**t.as_json(), "shipped": t.msgid in shipped} for t in threads],
-                         indent=2))
+        print(json_dumps([{**t.as_json(), "shipped": t.msgid in shipped} for t in threads],
+                         indent=2))  # ASCII: nothing raw
         return 0
     title = f"{len(threads)} cached thread(s)"
     if shipped:
@@ -56,8 +55,8 @@ def run_ls(args: argparse.Namespace) -> int:
         table.add_column(col, overflow="fold")
     for t in threads:
         mark = " (shipped)" if t.msgid in shipped else ""
-        table.add_row(t.date[:10], f"{t.messages}{mark}", escape(t.author), escape(t.subject),
-                      escape(t.msgid))
+        table.add_row(shown(t.date[:10]), f"{t.messages}{mark}", shown(t.author),
+                      shown(t.subject), shown(t.msgid))
     output_console().print(table)
     return 0
 
@@ -70,5 +69,5 @@ def run_add(args: argparse.Namespace) -> int:
     except MboxError as exc:
         raise MboxError(f"{args.file}: {exc}") from exc
     entry, added = thread_cache(args).store(split_raw(data), root_msgid=series.root_msgid)
-    print(f"{entry.msgid}: {entry.messages} messages cached ({added} new)")
+    print(f"{one_line(entry.msgid)}: {entry.messages} messages cached ({added} new)")
     return 0

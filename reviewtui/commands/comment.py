@@ -8,7 +8,7 @@ from reviewtui.commands.common import add_command, add_thread_arguments, open_th
 from reviewtui.errors import UsageError
 from reviewtui.session import find_patch, open_store, reviewer_identity
 from reviewtui.store import patch_key
-from reviewtui.tui.safe_text import clean_line
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         for c in comments:
             where = f"{labels.get(c.patch_key, '?')} {c.file}:{c.line}"
             side = " (old)" if c.side == "old" else ""
-            print(clean_line(f"{where}{side}: {' '.join(c.body.split())}"))
+            print(one_line(f"{where}{side}: {' '.join(c.body.split())}"))
         if not comments:
             print(f"no line comments on v{revision.number}")
         return 0
@@ -77,5 +77,5 @@ def run(args: argparse.Namespace) -> int:
                                         side, line, args.text,
                                         identity.address if identity else "")
     state = "deleted" if stored is None else "saved"
-    print(clean_line(f"{patch.label} {path}:{line}: comment {state}"))
+    print(one_line(f"{patch.label} {path}:{line}: comment {state}"))
     return 0

@@ -14,6 +14,7 @@ from reviewtui.errors import UsageError
 from reviewtui.lore.cache import CachedThread, ThreadCache
 from reviewtui.lore.revisions import find_family, series_key, subject_revision
 from reviewtui.model.thread import Revision, Series
+from reviewtui.text_safety import clean, clean_line, one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -187,8 +188,19 @@ def output_console() -> Console:
 def stderr_progress():
     """A progress callback writing one line per step to stderr."""
     def say(text: str) -> None:
-        print(f"reviewtui: {text}", file=sys.stderr, flush=True)
+        print(f"reviewtui: {one_line(text)}", file=sys.stderr, flush=True)
     return say
+
+
+def shown(text: object, *, lines: bool = False) -> str:
+    """Mail text inside Rich markup: markup escaped, controls and bidi shown as tokens.
+
+    Rich's escape() alone lets ESC through: an OSC 52 sequence in a subject would write the
+    reader's clipboard. LINES keeps line breaks (notes); otherwise the text is one line.
+    """
+    from rich.markup import escape
+
+    return escape(clean(str(text)) if lines else clean_line(str(text)))
 
 
 def catalogue_path(args: argparse.Namespace) -> Path | None:

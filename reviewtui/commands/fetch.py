@@ -6,8 +6,10 @@ import argparse
 
 from reviewtui import config
 from reviewtui.commands.common import add_command, stderr_progress, thread_cache
-from reviewtui.lore.fetch import parse_thread_ref
+from reviewtui.lore.fetch import check_server, parse_thread_ref
+from reviewtui.lore.http import NetLimits
 from reviewtui.lore.sync import discover_revisions, fetch_into_cache, refresh_thread
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -23,25 +25,31 @@ def register(subparsers) -> None:
                         help="for a cached thread, add only the messages that arrived since")
     parser.add_argument("--revisions", action="store_true",
                         help="also find and fetch newer and older revisions of the series")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="network timeout (env REVIEWTUI_TIMEOUT; default 30)")
+    parser.add_argument("--timeout", metavar="SECONDS",
+                        help="total time the fetch may take (env REVIEWTUI_TIMEOUT; default 30)")
+    parser.add_argument("--max-size", metavar="SIZE",
+                        help="largest answer accepted, as sent or inflated, e.g. 64M or 1G "
+                        "(env REVIEWTUI_MAX_FETCH_BYTES; default 256M)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Fetch (or refresh) and report what the cache now holds."""
+    limits_args = (config.network_timeout(args.timeout), config.max_fetch_bytes(args.max_size))
     ref = parse_thread_ref(args.thread)
-    server = config.server_url(args.server or ref.server)
+    server = check_server(config.server_url(args.server or ref.server))
     cache = thread_cache(args)
     progress = None if args.quiet else stderr_progress()
-    timeout = config.network_timeout(args.timeout)
+    timeout = NetLimits.start(*limits_args)  # one deadline for the whole command
     if args.refresh:
         entry, added = refresh_thread(cache, ref, server, progress, timeout)
     else:
         entry, added = fetch_into_cache(cache, ref, server, progress, timeout)
-    print(f"{entry.msgid}: {entry.messages} messages cached ({added} new) in {cache.root}")
+    print(f"{one_line(entry.msgid)}: {entry.messages} messages cached ({added} new) "
+          f"in {cache.root}")
     if args.revisions:
         for other in discover_revisions(cache, entry, server, progress, timeout):
-            print(f"{other.msgid}: {other.messages} messages cached ({other.subject})")
+            print(f"{one_line(other.msgid)}: {other.messages} messages cached "
+                  f"({one_line(other.subject)})")
     return 0

@@ -12,6 +12,7 @@ from reviewtui.lore.fetch import parse_thread_ref
 from reviewtui.lore.revisions import series_key
 from reviewtui.model.load import load_series
 from reviewtui.store import ReviewStore
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -44,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     # Review records follow THREAD (the first one) when a family splits up again.
     moved = _move_tags(args, {before[root]: _family(cache, root) for root in reversed(roots)})
     verb = "unlinked" if args.unlink else f"linked {len(roots)} threads as one series:"
-    print(f"{verb} {', '.join(roots)}" + (f" ({moved} review records moved)" if moved else ""))
+    print(one_line(f"{verb} {', '.join(roots)}")
+          + (f" ({moved} review records moved)" if moved else ""))
     return 0
 
 

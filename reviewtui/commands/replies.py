@@ -16,7 +16,7 @@ from reviewtui.errors import UsageError
 from reviewtui.export.replies import queued_replies
 from reviewtui.session import open_store, reply_material, review_context
 from reviewtui.store import REVIEWED_BY
-from reviewtui.tui.safe_text import clean_line
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -54,6 +54,6 @@ def run(args: argparse.Namespace) -> int:
     write_replies(args, replies)
     for reply in replies:
         what = "Reviewed-by" if kinds[reply.number] == REVIEWED_BY else "changes requested"
-        print(f"reviewtui: {what} for {clean_line(reply.subject)} from "
-              f"{clean_line(identity.address)}", file=sys.stderr)
+        print(f"reviewtui: {what} for {one_line(reply.subject)} from "
+              f"{one_line(identity.address)}", file=sys.stderr)
     return 0

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.markup import escape
-
-from reviewtui.commands.common import add_command, add_thread_arguments, output_console
+from reviewtui.commands.common import add_command, add_thread_arguments, output_console, shown
 from reviewtui.errors import ReviewtuiError, UsageError
 from reviewtui.session import add_tree_arguments
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(app.load_error, ReviewtuiError):
         raise app.load_error  # shown in the app; the exit code says it too
     if app.load_error is not None:
-        print(f"reviewtui: error: {app.load_error}", file=sys.stderr)
+        print(f"reviewtui: error: {one_line(app.load_error)}", file=sys.stderr)
         return 1
     return 0
 
@@ -60,25 +59,25 @@ def print_series(args: argparse.Namespace) -> int:
     tags = stored_tags(args, ctx)
     console = output_console()
     if loaded.notice:
-        console.print(f"[bold yellow]{escape(loaded.notice)}[/]")
-    console.print(f"[bold]{escape(rev.subject)}[/] v{rev.number} by {escape(rev.author)} "
-                  f"<{escape(rev.email)}>  ({len(loaded.series.messages)} messages, "
+        console.print(f"[bold yellow]{shown(loaded.notice)}[/]")
+    console.print(f"[bold]{shown(rev.subject)}[/] v{rev.number} by {shown(rev.author)} "
+                  f"<{shown(rev.email)}>  ({len(loaded.series.messages)} messages, "
                   f"revisions: {', '.join(f'v{n}' for n in sorted(loaded.series.revisions))})")
     for patch in rev.patches:
-        files = ", ".join(f"{escape(f.path)} ({len(f.hunks)} hunks)" for f in patch.diff.files)
-        console.print(f"  [cyan]{patch.label}[/] {escape(patch.subject)}")
+        files = ", ".join(f"{shown(f.path)} ({len(f.hunks)} hunks)" for f in patch.diff.files)
+        console.print(f"  [cyan]{patch.label}[/] {shown(patch.subject)}")
         console.print(f"       {files}; {len(patch.replies)} replies; "
                       f"{len(patch.followup_trailers)} trailers")
         for site in (s for s in ctx.sites if s.patch == patch.number):
             requirement = tags[site.id].requirement if site.id in tags else None
             console.print(
-                f"       [bold]site {site.id}[/] {escape(site.function or '(file scope)')}: "
-                f"{escape(site.old_api or '-')} -> {escape(site.new_api or '-')}, "
-                f"FP {site.fp}, FN {site.fn}; {escape(requirement or 'untagged')}, "
+                f"       [bold]site {site.id}[/] {shown(site.function or '(file scope)')}: "
+                f"{shown(site.old_api or '-')} -> {shown(site.new_api or '-')}, "
+                f"FP {site.fp}, FN {site.fn}; {shown(requirement or 'untagged')}, "
                 f"verdict {verdict(site, requirement, ctx.catalogue)}")
             for witness in site.witnesses:
-                console.print(f"         {escape(witness.title)} ({escape(witness.scenario)}): "
-                              f"{escape(witness.text)}")
+                console.print(f"         {shown(witness.title)} ({shown(witness.scenario)}): "
+                              f"{shown(witness.text)}")
     if ctx.remaining:
         console.print(f"  {len(ctx.remaining)} remaining call site(s) in the tree "
                       "(reviewtui tree-audit lists them)")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from reviewtui.analysis.callsite import CallSite
@@ -25,10 +23,12 @@ from reviewtui.commands.common import (
     catalogue_path,
     open_thread,
     output_console,
+    shown,
 )
 from reviewtui.model.thread import Revision
 from reviewtui.session import ReviewContext, stored_tags
 from reviewtui.store import SiteTag
+from reviewtui.text_safety import json_dumps, one_line
 
 _VERDICT_STYLE = {"risk": "bold red", "improvement": "green", "neutral": "dim",
                   "untagged": "yellow"}
@@ -99,15 +99,10 @@ def _print_json(found: RevisionSites, revision: Revision, catalogue: Catalogue,
                      discussion_patch=talk[site.id].msgids("patch") if site.id in talk else [])
         for site in found.sites
     ]
-    json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(json_dumps(rows, indent=2) + "\n")
     for patch in revision.patches:
         for problem in found.problems.get(patch.number, ()):
-            print(f"reviewtui: patch {patch.label}: {_one_line(problem)}", file=sys.stderr)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+            print(f"reviewtui: patch {patch.label}: {one_line(problem)}", file=sys.stderr)
 
 
 def print_table(found: RevisionSites, revision: Revision, console: Console,
@@ -116,23 +111,23 @@ def print_table(found: RevisionSites, revision: Revision, console: Console,
     by_patch: dict[int, list[CallSite]] = {}
     for site in found.sites:
         by_patch.setdefault(site.patch, []).append(site)
-    console.print(f"[bold]v{revision.number}[/bold] {escape(revision.subject)}: "
+    console.print(f"[bold]v{revision.number}[/bold] {shown(revision.subject)}: "
                   f"{len(found.sites)} site(s) in {len(revision.patches)} patch(es)")
     console.print("[dim]FP: an exclusive folio reported shared; FN: a shared folio reported "
                   "exclusive (introduced / removed / traded by the change, each with the "
                   "smallest scenario that shows it)[/dim]")
     if found.base is not None:
-        console.print(f"[dim]API semantics as of {escape(found.base.label)}[/dim]")
+        console.print(f"[dim]API semantics as of {shown(found.base.label)}[/dim]")
     for helper in found.helpers.values():
         built = ", ".join(helper.builds_on)
-        console.print(f"[yellow]series helper:[/yellow] {escape(helper.name)}() "
-                      f"(patch {helper.patch}, {escape(helper.file)}) built on {escape(built)}")
+        console.print(f"[yellow]series helper:[/yellow] {shown(helper.name)}() "
+                      f"(patch {helper.patch}, {shown(helper.file)}) built on {shown(built)}")
     for patch in revision.patches:
         sites = by_patch.get(patch.number, [])
         console.print()
-        console.print(f"[bold]{escape(f'[{patch.label}]')}[/bold] {escape(patch.subject)}")
+        console.print(f"[bold]{shown(f'[{patch.label}]')}[/bold] {shown(patch.subject)}")
         for problem in found.problems.get(patch.number, ()):
-            console.print(f"  [yellow]problem:[/yellow] {escape(_one_line(problem))}")
+            console.print(f"  [yellow]problem:[/yellow] {shown(one_line(problem))}")
         if not sites:
             console.print("  [dim]no sites[/dim]")
             continue
@@ -147,33 +142,33 @@ def _table(sites: list[CallSite], catalogue: Catalogue, review: SiteReview) -> T
                      ratio=5, min_width=30)
     table.add_column("review", overflow="fold", ratio=2, min_width=14)
     for site in sites:
-        where = f"{escape(site.file)}\n{escape(site.function or '(file scope)')}()"
+        where = f"{shown(site.file)}\n{shown(site.function or '(file scope)')}()"
         if site.new_function:
-            where += f"\n[dim]-> {escape(site.new_function)}()[/dim]"
+            where += f"\n[dim]-> {shown(site.new_function)}()[/dim]"
         api = f"{site.old_api or '(none)'} -> {site.new_api or '(none)'}"
-        change = (f"[bold]{escape(api)}[/bold]  FP {_delta(site.fp)}  FN {_delta(site.fn)}"
-                  f"  [dim]{site.kind}, {escape(site.polarity or 'no test')}[/dim]")
+        change = (f"[bold]{shown(api)}[/bold]  FP {_delta(site.fp)}  FN {_delta(site.fn)}"
+                  f"  [dim]{site.kind}, {shown(site.polarity or 'no test')}[/dim]")
         if site.removed is not None:
-            change += f"\n[red]- {escape(site.removed)}[/red]"
+            change += f"\n[red]- {shown(site.removed)}[/red]"
         if site.added is not None:
-            change += f"\n[green]+ {escape(site.added)}[/green]"
+            change += f"\n[green]+ {shown(site.added)}[/green]"
         if site.explanation:
-            change += f"\n[dim]{escape(site.explanation)}[/dim]"
+            change += f"\n[dim]{shown(site.explanation)}[/dim]"
         if site.trade or site.unknown:
-            change += f"\n[yellow]{escape(delta_summary(site))}[/yellow]"
+            change += f"\n[yellow]{shown(delta_summary(site))}[/yellow]"
         for witness in site.witnesses:
-            change += f"\n[bold]{escape(witness.title)}[/bold]: {escape(witness.text)}"
+            change += f"\n[bold]{shown(witness.title)}[/bold]: {shown(witness.text)}"
         requirement = review.requirement(site.id)
         verdict = verdict_of(site, requirement, catalogue)
         verdict_style = _VERDICT_STYLE.get(verdict, "")
-        verdict_text = f"[{verdict_style}]{verdict}[/]" if verdict_style else escape(verdict)
-        said = f"{escape(requirement or 'untagged')}\n{verdict_text}"
+        verdict_text = f"[{verdict_style}]{verdict}[/]" if verdict_style else shown(verdict)
+        said = f"{shown(requirement or 'untagged')}\n{verdict_text}"
         tag = review.tags.get(site.id)
         if tag is not None and tag.previous and not requirement:
             earlier = "; ".join(record.describe() for record in tag.previous)
-            said += f"\n[dim]{escape(earlier)}[/dim]"
+            said += f"\n[dim]{shown(earlier)}[/dim]"
         if review.note(site.id):
-            said += f"\n[italic]{escape(review.note(site.id) or '')}[/italic]"
+            said += f"\n[italic]{shown(review.note(site.id) or '', lines=True)}[/italic]"
         talk = len(review.discussion.get(site.id, ()))
         if talk:
             said += f"\n[dim]{talk} message(s)[/dim]"
@@ -186,4 +181,4 @@ def _table(sites: list[CallSite], catalogue: Catalogue, review: SiteReview) -> T
 
 def _delta(value: str) -> str:
     style = _DELTA_STYLE.get(value, "")
-    return f"[{style}]{escape(value)}[/{style}]" if style else escape(value)
+    return f"[{style}]{shown(value)}[/{style}]" if style else shown(value)

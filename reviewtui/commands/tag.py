@@ -18,6 +18,7 @@ from reviewtui.session import (
     reviewer_identity,
 )
 from reviewtui.store import CHANGES_REQUESTED, PATCH_STATES, REVIEWED_BY, ReviewStore
+from reviewtui.text_safety import one_line
 
 
 def _who(store: ReviewStore) -> str:
@@ -88,7 +89,8 @@ def run_tag(args: argparse.Namespace) -> int:
         outcome = f"verdict {verdict(site, requirement, ctx.catalogue)}"
     else:  # a remaining tree use: the series does not change it, so there is no delta
         label, outcome = "tree", "remaining in the tree"
-    print(f"{site.id} ({label} {site.file} {site.function or '?'}): {requirement}, {outcome}")
+    print(one_line(f"{site.id} ({label} {site.file} {site.function or '?'}): {requirement}, "
+                   f"{outcome}"))
     return 0
 
 
@@ -98,7 +100,8 @@ def run_untag(args: argparse.Namespace) -> int:
     site = find_site(ctx, args.site)
     with open_store(args) as store:
         removed = store.clear_tag(ctx.family, ctx.revision.number, site.id)
-    print(f"{site.id}: untagged" if removed else f"{site.id}: had no tag in v{ctx.revision.number}")
+    print(one_line(f"{site.id}: untagged" if removed
+                   else f"{site.id}: had no tag in v{ctx.revision.number}"))
     return 0
 
 
@@ -118,5 +121,5 @@ def run_mark(args: argparse.Namespace) -> int:
                                       who=_who(store))
     queued_text = {REVIEWED_BY: " (Reviewed-by queued)",
                    CHANGES_REQUESTED: " (reply asking for changes queued)"}.get(state.reply, "")
-    print(f"{patch.label} {patch.subject}: {state.state}{queued_text}")
+    print(one_line(f"{patch.label} {patch.subject}: {state.state}{queued_text}"))
     return 0

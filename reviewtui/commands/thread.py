@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import unicodedata
@@ -23,6 +22,7 @@ from reviewtui.commands.common import (
     output_console,
 )
 from reviewtui.model.thread import Message, Revision, Series
+from reviewtui.text_safety import json_dumps
 
 MAX_DEPTH = 12
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -49,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     discussion = analyse_discussion(series, revision, _sites(revision, args))
     messages = thread_messages(series, revision)
     if getattr(args, "format", "text") == "json":
-        json.dump(thread_json(messages, revision, discussion), sys.stdout, indent=2,
-                  ensure_ascii=False)
+        sys.stdout.write(json_dumps(thread_json(messages, revision, discussion), indent=2))
         sys.stdout.write("\n")
     else:
         print_tree(series, revision, messages, discussion, output_console())

@@ -18,7 +18,7 @@ from reviewtui.session import (
     reviewer_identity,
 )
 from reviewtui.store import REVIEWED_BY
-from reviewtui.tui.safe_text import clean_line
+from reviewtui.text_safety import one_line
 
 
 def register(subparsers) -> None:
@@ -106,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
                             cover=args.cover, comments=comments)
     write_replies(args, replies)
     for reply in replies:
-        print(f"reviewtui: {args.trailer} for {clean_line(reply.subject)} from "
-              f"{clean_line(identity.address)}", file=sys.stderr)
+        print(f"reviewtui: {args.trailer} for {one_line(reply.subject)} from "
+              f"{one_line(identity.address)}", file=sys.stderr)
     return 0
 
 

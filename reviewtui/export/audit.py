@@ -1,14 +1,14 @@
 """The per-call-site audit table: one row per site, as Markdown, CSV, JSON or standalone HTML.
 
 Every string that comes from email (subjects, names, notes, code) is treated as hostile:
-escaped for HTML and Markdown, neutralised against spreadsheet formulas in CSV.
+escaped for HTML and Markdown, neutralised against spreadsheet formulas in CSV, and in every
+format control characters (ESC...) and bidi overrides are shown as tokens, never written raw.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -27,6 +27,7 @@ from reviewtui.errors import ReviewtuiError, UsageError
 from reviewtui.lore.cache import write_atomic
 from reviewtui.model.thread import Revision, Series
 from reviewtui.store import SiteTag
+from reviewtui.text_safety import escape_controls, json_dumps, one_line
 
 FORMATS = ("md", "csv", "json", "html")
 # (field, column title) in the order every table format shows them.
@@ -178,13 +179,13 @@ def build_audit(
 # -- Markdown -----------------------------------------------------------------------------
 
 def _md(text: str) -> str:
-    """A Markdown table cell: one line, no pipes, no HTML."""
-    text = " ".join(str(text).split())
+    """A Markdown table cell: one line, no pipes, no HTML, no raw controls or bidi."""
+    text = one_line(text)
     return re.sub(r"([\\|<`*\[\]])", r"\\\1", text)
 
 
 def _md_code(text: str) -> str:
-    text = " ".join(str(text).split())
+    text = one_line(text)
     if not text:
         return ""
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
@@ -234,8 +235,8 @@ def render_markdown(audit: Audit) -> str:
 # -- CSV and JSON -------------------------------------------------------------------------
 
 def csv_cell(text: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = str(text)
+    """A CSV cell a spreadsheet will not run as a formula, controls and bidi made visible."""
+    text = escape_controls(str(text))
     return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
@@ -287,7 +288,7 @@ def audit_json(audit: Audit) -> dict[str, object]:
 
 def render_json(audit: Audit) -> str:
     """The audit as indented JSON."""
-    return json.dumps(audit_json(audit), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(audit_json(audit), indent=2) + "\n"
 
 
 def render(audit: Audit, fmt: str) -> str:

@@ -12,6 +12,7 @@ import re
 from html import escape
 
 from reviewtui.export.audit import Audit, AuditRow, lore_link
+from reviewtui.text_safety import escape_controls
 
 _CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1b1b; }
@@ -57,9 +58,6 @@ document.querySelectorAll("table.audit th").forEach(function (th, col) {
 });
 """.strip()
 
-# Bidirectional overrides/isolates and zero-width characters ("Trojan Source" reordering).
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
 _HEADERS = ("patch", "file", "function", "removed → added", "old → new API", "FP", "FN",
             "witnesses", "requirement", "verdict", "note", "tagged by", "discussion")
 
@@ -69,9 +67,8 @@ def _sha256(text: str) -> str:
 
 
 def _e(text: object) -> str:
-    """Escaped for HTML, with bidi overrides and invisible characters shown, not obeyed."""
-    shown = _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(text))
-    return escape(shown, quote=True)
+    """Escaped for HTML, with controls, bidi overrides and invisible characters shown."""
+    return escape(escape_controls(str(text)), quote=True)
 
 
 def _class(verdict: str) -> str:

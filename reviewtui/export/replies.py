@@ -9,6 +9,7 @@ subject holding line breaks cannot add headers.
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import email.utils
 import re
@@ -92,12 +93,84 @@ def clean_header(text: str | None) -> str:
 def make_address(name: str | None, addr: str | None) -> Address | None:
     """An Address from cleaned parts, or None when ADDR is not a plain user@domain."""
     addr = clean_header(addr)
-    if not _ADDR_SPEC.match(addr):
+    if not _ADDR_SPEC.match(addr) or len(addr) > _LINE - 5:  # "<addr>," on one folded line
         return None
     try:
         return Address(display_name=clean_header(name), addr_spec=addr)
     except (ValueError, IndexError, TypeError):
         return None
+
+
+# Characters of an RFC 5322 atom (and spaces): a display name of these needs no quoting.
+_ATOM_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$")
+# The policy refolds any header with a line longer than this, and its refolding of a quoted
+# display name drops the quotes (Python 3.11): a comma in a name then becomes a recipient.
+# Address headers are therefore folded here, each line short enough to be kept as it is.
+_LINE = 78
+_WORD_BYTES = 45  # UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 chars + "?=" = 72
+
+
+def _encoded_words(name: str) -> list[str]:
+    """NAME as RFC 2047 base64 encoded words of 72 chars at most, split after spaces.
+
+    A decoder joins adjacent encoded words without the whitespace between them (RFC 2047);
+    some (Python's) add a space: splitting after a space keeps both readings close.
+    """
+    words, chunk = [], b""
+    for token in re.findall(r"\S+\s*|\s+", name):
+        data = token.encode("utf-8", "replace")
+        if chunk and len(chunk) + len(data) > _WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        if len(data) <= _WORD_BYTES:
+            chunk += data
+            continue
+        for char in token:  # a token longer than a word: split between its characters
+            piece = char.encode("utf-8", "replace")
+            if len(chunk) + len(piece) > _WORD_BYTES:
+                words.append(chunk)
+                chunk = b""
+            chunk += piece
+    words.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words if w]
+
+
+def address_atoms(address: Address) -> list[str]:
+    """ADDRESS as pieces that a header may be folded between (never inside one).
+
+    A name of atom characters stays as it is, other printable ASCII names are quoted, and
+    anything else is encoded (RFC 2047, base64): non-ASCII, too long for one line, or holding
+    `@ < > " \\`. git send-email takes the first `user@host` it finds anywhere in
+    'Name <addr>' as the recipient, quotes or not, so such a name must never be readable.
+    """
+    angle = f"<{address.addr_spec}>"
+    name = address.display_name
+    if not name:
+        return [angle]
+    plain = name.isascii() and name.isprintable() and "=?" not in name  # no encoded-word look
+    if plain and len(name) + len(angle) + 4 < _LINE:
+        if _ATOM_NAME.match(name):
+            return [f"{name} {angle}"]
+        if not any(c in name for c in '@<>"\\'):
+            return [f'"{name}" {angle}']
+    return [*_encoded_words(name), angle]
+
+
+def set_addresses(msg: EmailMessage, field: str, addresses: Sequence[Address]) -> None:
+    """Set FIELD (From, To, Cc) to ADDRESSES, folded between addresses and encoded words."""
+    lines = [""]
+    room = _LINE - len(field) - 2
+    for i, address in enumerate(addresses):
+        atoms = address_atoms(address)
+        for j, atom in enumerate(atoms):
+            last = j == len(atoms) - 1
+            text = atom + ("," if last and i < len(addresses) - 1 else "")
+            if lines[-1] and len(lines[-1]) + 1 + len(text) > room:
+                lines.append(text)
+                room = _LINE - 1  # continuation lines start with one space
+            else:
+                lines[-1] = f"{lines[-1]} {text}" if lines[-1] else text
+    msg.set_raw(field, "\n ".join(lines))
 
 
 def _addresses(values: Iterable[str]) -> list[Address]:
@@ -141,11 +214,11 @@ def reply_headers(original: Message, reviewer: Identity, date: datetime | None =
     msgid = _msgid(original.msgid)
     references = [r for r in (_msgid(x) for x in original.references) if r and r != msgid]
     msg = EmailMessage(policy=POLICY)
-    msg["From"] = me
+    set_addresses(msg, "From", [me])
     if to:
-        msg["To"] = to
+        set_addresses(msg, "To", to)
     if cc:
-        msg["Cc"] = cc
+        set_addresses(msg, "Cc", cc)
     _set_folded(msg, "Subject", reply_subject(original.subject))
     msg["Date"] = email.utils.format_datetime(date or datetime.now().astimezone())
     msg["Message-ID"] = email.utils.make_msgid(domain=_domain(me.addr_spec))

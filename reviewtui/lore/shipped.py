@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from reviewtui.lore.cache import CachedThread, ThreadCache, raw_msgid
+from reviewtui.lore.cache import CachedThread, ThreadCache, raw_msgid, split_raw
 
 
 class LayeredCache(ThreadCache):
@@ -64,9 +64,9 @@ class LayeredCache(ThreadCache):
             wanted = {root_msgid, *(m for m in map(raw_msgid, msgs) if m)}
             for msgid in sorted(wanted):
                 if super().find(msgid) is None and self.fallback.find(msgid) is not None:
-                    entry, _data = self.fallback.read(msgid)
+                    entry, data = self.fallback.read(msgid)
                     if not any(raw_msgid(s) == entry.msgid for s in seed):
-                        seed.extend(self.fallback._load_messages(entry.key))
+                        seed.extend(split_raw(data))
         entry, added = super().store([*seed, *msgs], root_msgid=root_msgid, server=server,
                                      as_of=as_of, merge=merge)
         shipped = {raw_msgid(s) for s in seed}

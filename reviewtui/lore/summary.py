@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from liblore.utils import clean_header, get_clean_msgid, msg_get_author, msg_get_date
+from liblore.utils import clean_header, msg_get_author, msg_get_date
+from liblore.utils import get_clean_msgid as _get_clean_msgid
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,14 @@ class ThreadSummary:
     author: str
     date: str
     msgids: list[str]
+
+
+def get_clean_msgid(msg: EmailMessage, header: str = "Message-ID") -> str | None:
+    """liblore's clean message-id, None where the email parser fails on the value ('<@>')."""
+    try:
+        return _get_clean_msgid(msg, header)
+    except (IndexError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def _parent(msg: EmailMessage, known: dict[str, EmailMessage]) -> str | None:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from reviewtui.errors import FetchError
 from reviewtui.lore.cache import CachedThread, ThreadCache, message_to_raw
-from reviewtui.lore.fetch import Progress, ThreadRef, fetch_thread, fetch_updates
+from reviewtui.lore.fetch import (
+    Limits,
+    Progress,
+    ThreadRef,
+    fetch_thread,
+    fetch_updates,
+    net_limits,
+)
+from reviewtui.lore.http import AnswerRefused
+from reviewtui.text_safety import one_line
 
 
 def fetch_into_cache(
@@ -13,7 +23,7 @@ def fetch_into_cache(
     ref: ThreadRef,
     server: str,
     progress: Progress | None = None,
-    timeout: float = 30.0,
+    timeout: Limits | None = None,
 ) -> tuple[CachedThread, int]:
     """Fetch the whole thread of REF and store it; returns the entry and new-message count."""
     fetched = fetch_thread(ref.msgid, server, progress, timeout)
@@ -22,6 +32,7 @@ def fetch_into_cache(
         root_msgid=fetched.root,
         server=server,
         as_of=fetched.as_of or datetime.now(UTC),
+        repair=True,  # a whole thread: it replaces a damaged cached copy
     )
 
 
@@ -30,9 +41,10 @@ def refresh_thread(
     ref: ThreadRef,
     server: str,
     progress: Progress | None = None,
-    timeout: float = 30.0,
+    timeout: Limits | None = None,
 ) -> tuple[CachedThread, int]:
     """Add messages that arrived since the last fetch; fetch the whole thread if not cached."""
+    timeout = net_limits(timeout)
     entry = cache.find(ref.msgid)
     if entry is None or not entry.as_of:
         return fetch_into_cache(cache, ref, server, progress, timeout)
@@ -55,7 +67,7 @@ def discover_revisions(
     entry: CachedThread,
     server: str,
     progress: Progress | None = None,
-    timeout: float = 30.0,
+    timeout: Limits | None = None,
 ) -> list[CachedThread]:
     """Find newer and older revisions of ENTRY's series (b4's search) and cache their threads."""
     import b4.mbox
@@ -65,6 +77,7 @@ def discover_revisions(
     from reviewtui.lore.fetch import lore_node
 
     say = progress or (lambda _text: None)
+    timeout = net_limits(timeout)
     lore_node(server, timeout)
     msgs = [parse_message(raw) for raw in split_raw(cache.path_of(entry).read_bytes())]
     known = set(entry.msgids)
@@ -73,8 +86,10 @@ def discover_revisions(
         say(f"Looking for {word} revisions on {server}")
         try:
             extra = b4.mbox.get_extra_series(list(msgs), direction=direction, nocache=True)
+        except AnswerRefused as exc:  # a limit broken: the whole operation ends here
+            raise FetchError(exc.line(f"searching for {word} revisions")) from exc
         except Exception as exc:  # noqa: BLE001 - b4 search errors must not lose the fetch
-            say(f"search for {word} revisions failed: {exc}")
+            say(f"search for {word} revisions failed: {one_line(str(exc))}")
             continue
         for msg in extra:
             msgid = b4.LoreMessage.get_clean_msgid(msg)
@@ -86,7 +101,7 @@ def discover_revisions(
     for msgid, subject in found.items():
         if cache.find(msgid) is not None and cache.find(msgid).msgid in seen_roots:
             continue
-        say(f"Found {subject}")
+        say(f"Found {one_line(subject)}")
         other, _added = fetch_into_cache(cache, ThreadRef(msgid), server, progress, timeout)
         if other.msgid not in seen_roots:
             seen_roots.add(other.msgid)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import email.header
-import email.utils
 import logging
 from datetime import datetime
 from email.message import EmailMessage
 
 from reviewtui.errors import MboxError
+from reviewtui.model.addresses import format_pair, header_pairs
 from reviewtui.model.diff import commit_message_of, parse_diff, split_commit_and_diff
 from reviewtui.model.thread import Message, Patch, Revision, Series
 
@@ -40,10 +39,18 @@ def split_mbox(data: bytes) -> list[EmailMessage]:
         msgs = b4.mailsplit_bytes(data)
     except Exception as exc:  # b4/liblore raise assorted errors on garbage
         raise MboxError(f"not an mbox: {_short(exc)}") from exc
-    msgs = [m for m in msgs if m.get("Message-ID")]
+    msgs = [m for m in msgs if _has_msgid(m)]
     if not msgs:
         raise MboxError("not an mbox: no message with a Message-ID found")
     return msgs
+
+
+def _has_msgid(msg: EmailMessage) -> bool:
+    """Whether MSG has a usable Message-ID ('<>' or garbage make the email parser raise)."""
+    try:
+        return bool(msg.get("Message-ID"))
+    except (IndexError, ValueError, TypeError):
+        return False
 
 
 def _short(exc: BaseException) -> str:
@@ -53,16 +60,7 @@ def _short(exc: BaseException) -> str:
 def _addresses(msg: EmailMessage, name: str) -> list[str]:
     """Addresses of header NAME, read raw: the policy's parsed headers cost most of a load."""
     values = [value for key, value in msg.raw_items() if key.lower() == name]
-    if not values:
-        return []
-    decoded = []
-    for value in values:
-        try:
-            decoded.append(str(email.header.make_header(email.header.decode_header(value))))
-        except (ValueError, LookupError, UnicodeError):
-            decoded.append(value)
-    pairs = email.utils.getaddresses(decoded)
-    return [email.utils.formataddr((n, a)) for n, a in pairs if a]
+    return [format_pair(n, a) for n, a in header_pairs(values)] if values else []
 
 
 def _date(lmsg) -> datetime | None:

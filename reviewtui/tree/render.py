@@ -56,7 +56,7 @@ def summary_lines(view: AuditView) -> list[str]:
     scan, audit = report.scan, report.audit
     searched = f", {scan.files_searched} C files read" if scan.files_searched is not None else ""
     lines = [
-        f"series: {view.title}",
+        f"series: {safe(view.title)}",
         (f"tree: {safe(str(scan.root))} ({scan.method}{searched}, {scan.files_with_hits} files "
          f"with hits, {len(scan.uses)} calls; {scan.mentions} hit lines were comments, strings "
          f"or declarations, not counted; {scan.seconds:.2f} s)"),
