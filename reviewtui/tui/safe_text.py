@@ -16,7 +16,7 @@ from rich.text import Text
 
 from reviewtui.text_safety import TAB_SIZE, clean, clean_line
 
-__all__ = ["TAB_SIZE", "clean", "clean_line", "safe_text"]
+__all__ = ["TAB_SIZE", "clean", "clean_line", "clean_lines", "safe_text"]
 
 
 def clean_lines(text: str, *, tab_size: int = TAB_SIZE) -> list[str]:
