@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_tui.py [--quick]
 
-1. First frame: `reviewtui --cache-dir cache review <demo thread>` in a pseudo-terminal of
+1. First frame: `reviewtui --cache-dir cache review <demo thread> --revision 1` in a pty of
    200x50; time from spawning the process to its first screen output, and to the first
    frame showing the series (the title bar's "4 patches").
 2. Site to site: the demo thread in a headless app; time from a key (`.` / `,`) to the
@@ -58,7 +58,7 @@ def first_frame(runs: int) -> tuple[list[float], list[float]]:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp)
             argv = [str(exe), "--cache-dir", str(REPO / "cache"), "--state",
-                    str(home / "state.sqlite3"), "review", DEMO]
+                    str(home / "state.sqlite3"), "review", DEMO, "--revision", "1"]
             pid, fd = pty.fork()
             if pid == 0:  # child
                 os.execve(argv[0], argv, _env(home))
@@ -162,7 +162,7 @@ def site_moves(runs: int) -> tuple[list[float], list[float]]:
 
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state.sqlite3"
-        args = _args(state, "review", DEMO, cache=REPO / "cache")
+        args = _args(state, "review", DEMO, "--revision", "1", cache=REPO / "cache")
         prepared = prepare(args, lambda _t: None)
         backend = ReviewBackend.open(prepared, state)
         keys = ["full_stop", "full_stop", "comma", "comma"] * runs

@@ -135,3 +135,27 @@ def reviewer(name: str | None = None, email: str | None = None) -> Identity | No
     if not name or not email:
         return None
     return Identity(name=" ".join(name.split()), email=email.strip())
+
+
+def display_zone(flag: str | None = None):
+    """The zone times are shown in: --tz, else REVIEWTUI_TZ, else the local zone.
+
+    'local' is the machine's zone, 'UTC' (or 'utc', 'Z') is UTC, anything else an IANA zone
+    name (Europe/Berlin). Returns a tzinfo, or None for the local zone.
+    """
+    from reviewtui.errors import UsageError
+
+    value = (flag or os.environ.get("REVIEWTUI_TZ") or "local").strip()
+    if value.lower() == "local":
+        return None
+    if value.upper() in ("UTC", "Z", "GMT"):
+        from datetime import UTC
+
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise UsageError(f"unknown time zone {value!r} (--tz / REVIEWTUI_TZ: local, UTC or a "
+                         "zone name such as Europe/Berlin)") from exc

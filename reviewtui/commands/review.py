@@ -19,11 +19,17 @@ def register(subparsers) -> None:
     parser.add_argument("--print", action="store_true", dest="print_only",
                         help="print the analysed series instead of opening the review screen "
                         "(also when stdout is not a terminal)")
+    parser.add_argument("--tz", metavar="ZONE",
+                        help="show mail dates in ZONE: local, UTC or a zone name such as "
+                        "Europe/Berlin (default: REVIEWTUI_TZ, else local)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the review screen; print the series when asked or when not on a terminal."""
+    from reviewtui import config
+
+    config.display_zone(args.tz)  # a bad --tz / REVIEWTUI_TZ is a usage error, at once
     if args.print_only or not (sys.stdout.isatty() and sys.stdin.isatty()):
         return print_series(args)
     if not (getattr(args, "thread", None) or getattr(args, "mbox", None)):

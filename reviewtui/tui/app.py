@@ -72,7 +72,7 @@ class ReviewApp(App[None]):
             prepared = await job.wait()
             from reviewtui.tui.backend import ReviewBackend
 
-            self.backend = ReviewBackend.open(prepared, self.state)
+            self.backend = ReviewBackend.open(prepared, self.state, getattr(self.args, "tz", None))
         except ReviewtuiError as exc:
             self._load_failed(exc, str(exc))
             return

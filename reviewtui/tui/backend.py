@@ -31,6 +31,7 @@ from reviewtui.session import (
 )
 from reviewtui.store import LineComment, PatchState, ReviewStore, SiteTag
 from reviewtui.tui.patch_lines import AnchorKey
+from reviewtui.tui.times import Clock
 
 Progress = Callable[[str], None]
 _SIDES = {"old": "-", "new": "+"}
@@ -108,10 +109,13 @@ class ExportResult:
 class ReviewBackend:
     """One revision under review: its sites, tags, verdicts, discussion and patch states."""
 
-    def __init__(self, prepared: Prepared, store: ReviewStore) -> None:
+    def __init__(self, prepared: Prepared, store: ReviewStore, clock: Clock | None = None,
+                 ) -> None:
         context = prepared.context
         self.prepared = prepared
         self.store = store
+        # Mail dates in one zone: --tz, REVIEWTUI_TZ, else the local zone.
+        self.clock = clock if clock is not None else Clock(config.display_zone())
         self.series: Series = context.loaded.series
         self.revision: Revision = context.revision
         self.family = context.family
@@ -121,6 +125,7 @@ class ReviewBackend:
         self.sites = context.sites
         self.discussion = prepared.discussion
         self._by_id = {site.id: site for site in self.sites}
+        self._position = {site.id: i for i, site in enumerate(self.sites)}
         self._by_patch: dict[int, list[CallSite]] = {}
         for site in self.sites:
             self._by_patch.setdefault(site.patch, []).append(site)
@@ -136,9 +141,11 @@ class ReviewBackend:
             self.family, self.revision.number, subjects)
 
     @classmethod
-    def open(cls, prepared: Prepared, state: str | Path | None = None) -> ReviewBackend:
-        """Open the review store (on the calling thread) for PREPARED."""
-        return cls(prepared, ReviewStore.open(config.state_file(state)))
+    def open(cls, prepared: Prepared, state: str | Path | None = None,
+             tz: str | None = None) -> ReviewBackend:
+        """Open the review store (on the calling thread) for PREPARED; TZ: --tz."""
+        clock = Clock(config.display_zone(tz))
+        return cls(prepared, ReviewStore.open(config.state_file(state)), clock)
 
     def close(self) -> None:
         """Close the store (every write is already committed)."""
@@ -171,6 +178,10 @@ class ReviewBackend:
     def ordinal(self, site: CallSite) -> int:
         """SITE's 1-based number within its patch."""
         return self.sites_of(site.patch).index(site) + 1
+
+    def site_number(self, site: CallSite) -> str:
+        """'2/3': SITE's place among every site of the series, in series order."""
+        return f"{self._position[site.id] + 1}/{len(self.sites)}"
 
     def requirements(self) -> list[tuple[str, str]]:
         """(tag, one-line meaning) of every requirement in the catalogue."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.model.thread import Message, Patch
+from reviewtui.tui.times import Clock
 
 # Where a comment is anchored: (file path, side "-" / "+", line number on that side).
 AnchorKey = tuple[str, str, int]
@@ -52,10 +53,11 @@ def _site_index(sites: Iterable[CallSite]) -> dict[tuple[int, int, str, int], li
     return index
 
 
-def _heading(message: Message, subject: str) -> list[PatchLine]:
+def _heading(message: Message, subject: str, clock: Clock | None = None) -> list[PatchLine]:
     sender = message.sender
     if message.date is not None:
-        sender += "  " + message.date.strftime("%a, %d %b %Y %H:%M %z")
+        sender += "  " + (clock.long(message.date) if clock is not None
+                          else message.date.strftime("%a, %d %b %Y %H:%M %z"))
     return [PatchLine("subject", subject), PatchLine("commit", f"From: {sender}"),
             PatchLine("blank", "")]
 
@@ -65,13 +67,16 @@ def build_patch_lines(
     sites: Iterable[CallSite] = (),
     comment_counts: Mapping[AnchorKey, int] | None = None,
     own_comments: Mapping[AnchorKey, str] | None = None,
+    clock: Clock | None = None,
 ) -> list[PatchLine]:
     """Every display line of PATCH with site membership, comment counts, and the reviewer's
-    own line comments (OWN_COMMENTS) as 'mine' lines right under the line they are on."""
+    own line comments (OWN_COMMENTS) as 'mine' lines right under the line they are on.
+
+    CLOCK: the zone the date is shown in (None: the sender's own offset)."""
     counts = comment_counts or {}
     own = own_comments or {}
     by_line = _site_index(sites)
-    lines = _heading(patch.message, patch.full_subject)
+    lines = _heading(patch.message, patch.full_subject, clock)
     lines.extend(PatchLine("commit", text) for text in patch.commit_message.split("\n"))
     for problem in patch.diff.problems:
         lines.append(PatchLine("problem", problem))
@@ -127,8 +132,8 @@ def comment_target(line: PatchLine | None) -> tuple[str, str, int] | None:
     return (line.path, "new", line.new_no) if line.new_no is not None else None
 
 
-def build_message_lines(message: Message) -> list[PatchLine]:
+def build_message_lines(message: Message, clock: Clock | None = None) -> list[PatchLine]:
     """A cover letter (or any message) as display lines: subject, sender, body."""
-    lines = _heading(message, message.subject)
+    lines = _heading(message, message.subject, clock)
     lines.extend(PatchLine("commit", text) for text in message.body.rstrip("\n").split("\n"))
     return lines

@@ -16,7 +16,13 @@ from rich.text import Text
 
 from reviewtui.text_safety import TAB_SIZE, clean, clean_line
 
-__all__ = ["TAB_SIZE", "clean", "clean_line", "safe_text"]
+__all__ = ["TAB_SIZE", "clean", "clean_line", "clean_lines", "safe_text"]
+
+
+def clean_lines(text: str, *, tab_size: int = TAB_SIZE) -> list[str]:
+    """TEXT's lines, each clean()ed: a line break (LF or CRLF, as a mail client wraps a
+    quoted line) starts a new line; every other control character stays visible (^M, ^[)."""
+    return clean(text, tab_size=tab_size).split("\n")
 
 
 def safe_text(text: str, style: str | Style = "", *, one_line: bool = False) -> Text:

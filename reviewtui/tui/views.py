@@ -15,9 +15,10 @@ from reviewtui.tui.patch_lines import (
     build_message_lines,
     build_patch_lines,
 )
-from reviewtui.tui.safe_text import clean_line
+from reviewtui.tui.safe_text import clean_line, clean_lines
 from reviewtui.tui.screens.summary import SummaryRow
-from reviewtui.tui.verdicts import verdict_style
+from reviewtui.tui.times import UTC_CLOCK, Clock
+from reviewtui.tui.verdicts import REPLY_MARKS, STATE_MARKS, verdict_style
 from reviewtui.tui.widgets.discussion import CommentGroup, CommentView, DiscussionContent
 from reviewtui.tui.widgets.patch_view import SiteMark
 from reviewtui.tui.widgets.series_list import SeriesItem
@@ -70,7 +71,7 @@ def site_item(backend: ReviewBackend, site_id: str) -> SiteItem:
     if site.new_function and site.new_function != site.function:
         function = f"{function} → {site.new_function}"
     return SiteItem(
-        site_id=site.id, ordinal=backend.ordinal(site), function=function,
+        site_id=site.id, number=backend.site_number(site), function=function,
         old_api=site.old_api or "", new_api=site.new_api or "",
         verdict=backend.verdict_of(site.id), requirement=backend.requirement_of(site.id),
         has_note=bool(backend.note_of(site.id)),
@@ -81,10 +82,15 @@ def site_item(backend: ReviewBackend, site_id: str) -> SiteItem:
 def site_marks(backend: ReviewBackend, number: int) -> dict[str, SiteMark]:
     """How the diff marks each site of patch NUMBER."""
     return {
-        site.id: SiteMark(backend.ordinal(site), backend.verdict_of(site.id),
-                          backend.requirement_of(site.id), change_summary(site))
+        site.id: SiteMark(site_label(backend, site.id), backend.verdict_of(site.id),
+                          backend.requirement_of(site.id), f"FN {site.fn} · FP {site.fp}")
         for site in backend.sites_of(number)
     }
+
+
+def site_label(backend: ReviewBackend, site_id: str) -> str:
+    """'site 2/3': the site's number across the series (the same in every pane and notice)."""
+    return f"site {backend.site_number(backend.site(site_id))}"
 
 
 def change_summary(site: CallSite) -> str:
@@ -92,28 +98,62 @@ def change_summary(site: CallSite) -> str:
     return f"FN {site.fn} · FP {site.fp} · {site.old_api or '—'} → {site.new_api or '—'}"
 
 
+def series_header(backend: ReviewBackend, number: int, site_id: str | None) -> Text:
+    """The one-line series header that stands for the series column when it is hidden:
+    '2/4 ✓R  site 2/3 risk fn-unsafe FN introduced · FP removed  [subject]  (l: series)'."""
+    item = series_item(backend, number)
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append(f" {item.label} ", "bold reverse")
+    text.append(STATE_MARKS.get(item.state, "?"),
+                "bold green" if item.state == "reviewed" else "dim")
+    text.append(REPLY_MARKS.get(item.reply or "", " "),
+                "bold cyan" if item.reply == "reviewed-by" else "bold yellow")
+    if site_id is not None:
+        site = backend.site(site_id)
+        verdict = backend.verdict_of(site_id)
+        text.append(f" {site_label(backend, site_id)} ", "bold")
+        text.append(f" {verdict} ", verdict_style(verdict))
+        requirement = backend.requirement_of(site_id)
+        if requirement:
+            text.append(f" {requirement}", "cyan")
+        text.append(f" FN {site.fn} · FP {site.fp} ", "bold red" if site.fn == "introduced"
+                    else "")
+    elif number > 0:
+        count = len(backend.sites_of(number))
+        text.append(f" {count} site{'' if count == 1 else 's'} ", "dim")
+    text.append(" " + clean_line(item.subject) + " ", "bold" if number else "")
+    text.append(" l: series · i: site detail", "dim")
+    return text
+
+
 def patch_lines(backend: ReviewBackend, number: int) -> list[PatchLine]:
     """The centre pane's lines for patch NUMBER (0: the cover letter)."""
     if number == 0:
         cover = backend.revision.cover
-        return build_message_lines(cover) if cover is not None else []
+        return build_message_lines(cover, backend.clock) if cover is not None else []
     patch = backend.revision.patch(number)
     assert patch is not None
     own = {(file, "-" if side == "old" else "+", line): c.body
            for (file, side, line), c in backend.line_comments_of(number).items()}
     return build_patch_lines(patch, backend.sites_of(number), backend.comment_counts(number),
-                             own)
+                             own, backend.clock)
 
 
 def site_detail(backend: ReviewBackend, site_id: str | None) -> Text:
-    """The current site in a few lines: change, delta, requirement, verdict, note."""
+    """The current site in full: change, delta, requirement, verdict, note, explanation.
+
+    The one place that builds this text: the site pane and the detail view (i) show all of
+    it, wrapped and scrollable, however long the explanation is.
+    """
     if site_id is None:
         return Text("no call site under the cursor ( . next site, u next untagged )",
                     style="dim italic")
     site = backend.site(site_id)
     verdict = backend.verdict_of(site_id)
+    patch = backend.revision.patch(site.patch)
     text = Text(end="")
-    text.append(f"#{backend.ordinal(site)} ", "bold")
+    text.append(f"{site_label(backend, site_id)} ", "bold")
+    text.append(f"({patch.label if patch else site.patch}) ", "dim")
     text.append(clean_line(f"{site.file} {site.function or ''}") + "\n")
     text.append("FP ", "bold")
     text.append(site.fp)
@@ -131,25 +171,27 @@ def site_detail(backend: ReviewBackend, site_id: str | None) -> Text:
     note = backend.note_of(site_id)
     if note:
         text.append("note ", "bold")
-        text.append(clean_line(note) + "\n", "italic")
-    lines = site_explanation(site)
+        text.append("\n".join(clean_lines(note.rstrip("\n"))) + "\n", "italic")
+    lines = [shown for line in site_explanation(site) for shown in clean_lines(line)]
     for i, line in enumerate(lines):
-        text.append(clean_line(line) + ("\n" if i + 1 < len(lines) else ""), "dim")
+        text.append(line + ("\n" if i + 1 < len(lines) else ""), "dim")
     return text
 
 
-def comment_view(comment: Comment, depth: int = 0) -> CommentView:
-    """A discussion comment as the pane shows it: who, when, the quoted lines, the text."""
+def comment_view(comment: Comment, depth: int = 0, clock: Clock = UTC_CLOCK) -> CommentView:
+    """A discussion comment as the pane shows it: who, when (in CLOCK's zone), the quoted
+    lines, the text."""
     anchor = comment.anchor
     return CommentView(
-        msgid=comment.msgid, author=comment.author, email=comment.email, date=comment.date,
+        msgid=comment.msgid, author=comment.author, email=comment.email,
+        date=clock.local(comment.date) if comment.date else None,
         text=comment.text, quoted=anchor.quoted if anchor else (), mentions=comment.mentions,
         depth=depth,
     )
 
 
-def _views(comments: list[Comment]) -> list[CommentView]:
-    return [comment_view(c) for c in comments]
+def _views(comments: list[Comment], clock: Clock) -> list[CommentView]:
+    return [comment_view(c, clock=clock) for c in comments]
 
 
 def _in_hunk(comment: Comment, hunk: tuple[str, int, int, int, int] | None) -> bool:
@@ -187,11 +229,12 @@ def discussion_content(backend: ReviewBackend, number: int, site_id: str | None,
             depth = backend.message_depth(msg)
             comments = backend.discussion.comments_for_message(msg.msgid)
             if not comments:
-                shown.append(CommentView(msg.msgid, msg.author, msg.email, msg.date,
+                date = backend.clock.local(msg.date) if msg.date else None
+                shown.append(CommentView(msg.msgid, msg.author, msg.email, date,
                                          "(no text of its own: only quotes or trailers)",
                                          depth=depth, subject=msg.subject))
             for i, comment in enumerate(comments):
-                view = comment_view(comment, depth)
+                view = comment_view(comment, depth, backend.clock)
                 if i == 0:
                     view = replace(view, subject=msg.subject)
                 shown.append(view)
@@ -206,11 +249,13 @@ def discussion_content(backend: ReviewBackend, number: int, site_id: str | None,
         site = backend.site(site_id)
         talk = backend.discussion.site_talk(site)
         focus = list(talk.site)
-        heading = f" On this site: #{backend.ordinal(site)} {site.function or ''} "
+        heading = f" On this site: {site_label(backend, site_id)} {site.function or ''} "
         empty = "no comment quotes this call site"
-        groups = [CommentGroup(" Elsewhere in this hunk ", _views(list(talk.hunk)),
+        clock = backend.clock
+        groups = [CommentGroup(" Elsewhere in this hunk ", _views(list(talk.hunk), clock),
                                "no other comment in this hunk"),
-                  CommentGroup(f" On the patch: {name} as a whole ", _views(list(talk.patch)),
+                  CommentGroup(f" On the patch: {name} as a whole ",
+                               _views(list(talk.patch), clock),
                                "no comment on the patch as a whole")]
         grouped = [*talk.site, *talk.hunk, *talk.patch]
     else:
@@ -228,8 +273,8 @@ def discussion_content(backend: ReviewBackend, number: int, site_id: str | None,
     rest = [c for c in every if (c.msgid, c.index) not in chosen]
     return DiscussionContent(
         title=f"Discussion of {name} · {len(every)} comments · f: whole thread",
-        focus_heading=heading, focus=_views(focus),
-        rest_heading=f" Rest of the discussion of {name} ", rest=_views(rest),
+        focus_heading=heading, focus=_views(focus, backend.clock),
+        rest_heading=f" Rest of the discussion of {name} ", rest=_views(rest, backend.clock),
         empty=empty, groups=groups,
     )
 
@@ -241,7 +286,7 @@ def summary_rows(backend: ReviewBackend) -> list[SummaryRow]:
         patch = backend.revision.patch(site.patch)
         rows.append(SummaryRow(
             site_id=site.id, patch_label=patch.label if patch else str(site.patch),
-            ordinal=backend.ordinal(site), file=site.file, function=site.function or "",
+            number=backend.site_number(site), file=site.file, function=site.function or "",
             old_api=site.old_api or "", new_api=site.new_api or "",
             old=site.removed or "", new=site.added or "", fp=site.fp, fn=site.fn,
             requirement=backend.requirement_of(site.id), verdict=backend.verdict_of(site.id),

@@ -34,6 +34,12 @@ def review_args(state: Path, *extra: str, cache: Path = DEMO_CACHE,
     return build_parser().parse_args([*argv, *extra])
 
 
+@pytest.fixture(autouse=True)
+def _dates_in_utc(monkeypatch) -> None:
+    """Mail dates shown in UTC: the default, the local zone, differs between machines."""
+    monkeypatch.setenv("REVIEWTUI_TZ", "UTC")
+
+
 @pytest.fixture(scope="session")
 def demo_prepared(tmp_path_factory) -> Prepared:
     """The demo thread (migrate v1) loaded and analysed once for the whole session."""

@@ -57,3 +57,18 @@ def test_review_without_a_thread_is_a_usage_error(tmp_path, cli_env):
     result = run_cli("--cache-dir", str(DEMO_CACHE), "review", env=cli_env)
     assert result.returncode == 2
     assert "give a THREAD" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_time_zone_is_a_usage_error(tmp_path, cli_env):
+    """--tz and REVIEWTUI_TZ name the zone of the review screen's dates; a bad one says so."""
+    args = ("--cache-dir", str(DEMO_CACHE), "--state", str(tmp_path / "s.sqlite3"), "review",
+            "--print", MIGRATE_V1, "-v", "1")
+    bad = run_cli(*args, "--tz", "Mars/Olympus_Mons", env=cli_env)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr == ("reviewtui: error: unknown time zone 'Mars/Olympus_Mons' (--tz / "
+                          "REVIEWTUI_TZ: local, UTC or a zone name such as Europe/Berlin)\n")
+    env_bad = run_cli(*args, env={**cli_env, "REVIEWTUI_TZ": "Nowhere"})
+    assert env_bad.returncode == 2 and "unknown time zone 'Nowhere'" in env_bad.stderr
+    for zone in ("UTC", "local", "Europe/Berlin"):
+        good = run_cli(*args, "--tz", zone, env=cli_env)
+        assert good.returncode == 0, good.stderr

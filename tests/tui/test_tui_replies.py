@@ -104,3 +104,81 @@ async def test_export_lists_and_writes_only_queued_replies(demo_backend, tmp_pat
     with ReviewStore.open(demo_backend.store.path) as store:
         (stored,) = store.line_comments(demo_backend.family, 1)
     assert (stored.file, stored.side) == ("mm/migrate.c", "new")
+
+
+async def test_line_comments_typed_in_the_app_round_trip_through_the_thread(
+        demo_backend, tmp_path, monkeypatch, cli_env):
+    """At 80x24: c on an added, a removed and a context line, C, r, w; the written .eml
+    appended to the thread: `thread --format json` anchors each comment back to the same
+    patch, file, line and side. The export's result closes on any key, which does nothing
+    else."""
+    import email
+    import json
+    import mailbox
+    import shutil
+
+    try:
+        from support.cli import CORPUS
+    except ImportError:
+        from tests.support.cli import CORPUS
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(backend=demo_backend)
+    wanted: list[tuple[int, str, int, str, str]] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_for_review(pilot)
+        view = screen.query_one(PatchView)
+
+        async def comment(pick, text: str) -> None:
+            index = next(i for i, line in enumerate(view.lines) if pick(line))
+            view.move_to(index, center=True)
+            await pilot.pause()
+            await pilot.press("c")
+            await type_note(pilot, app, text)
+            line = view.lines[index]
+            side = "old" if line.kind == "-" else "new"
+            number = line.old_no if side == "old" else line.new_no
+            wanted.append((screen.number, line.path, number, side, text))
+
+        assert screen.number == 1
+        await comment(lambda ln: ln.kind == "+" and ln.sites, "The first page only, here.")
+        await comment(lambda ln: ln.kind == "-" and ln.sites, "The old test read this page.")
+        await pilot.press("C")
+        await pilot.press("]")
+        await wait_for(pilot, lambda: screen.number == 2, what="patch 2")
+        await comment(lambda ln: ln.kind == " " and ln.new_no == 2486, "A context line too.")
+        await pilot.press("C")
+        await pilot.press("]")
+        await wait_for(pilot, lambda: screen.number == 3, what="patch 3")
+        await pilot.press("r")
+        assert demo_backend.queued_replies() == {1: "changes-requested",
+                                                 2: "changes-requested", 3: "reviewed-by"}
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen), what="export")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDone), what="export done")
+        await pilot.press("x")  # any key closes it, and does not mark 3/4 skipped
+        await wait_for(pilot, lambda: app.screen is screen, what="closed")
+        assert demo_backend.patch_state(3).state == "unreviewed"
+    assert [w[:4] for w in wanted] == [(1, "mm/migrate.c", 2092, "new"),
+                                       (1, "mm/migrate.c", 2090, "old"),
+                                       (2, "mm/migrate.c", 2486, "new")]
+    replies = sorted((tmp_path / "reviewtui-export" / "v1" / "replies").glob("*.eml"))
+    assert len(replies) == 3
+    thread = tmp_path / "thread.mbox"
+    shutil.copyfile(CORPUS / "migrate-folio-conversion.mbox", thread)
+    box = mailbox.mbox(str(thread))
+    for path in replies:
+        box.add(email.message_from_bytes(path.read_bytes()))
+    box.flush()
+    box.close()
+    out = run_cli("thread", "--mbox", str(thread), "--format", "json", env=cli_env)
+    assert out.returncode == 0, out.stderr
+    mine = [m for m in json.loads(out.stdout)["messages"] if "rita@example.org" in m["from"]]
+    assert len(mine) == 3
+    got = sorted((a["patch"], a["file"], a["line"], a["side"], a["text"].strip())
+                 for m in mine for a in m["anchors"] if a["file"])
+    assert got == sorted(wanted)
+    general = [(a["patch"], a["text"].strip()) for m in mine for a in m["anchors"]
+               if not a["file"]]
+    assert general == [(3, "Reviewed-by: Rita Reviewer <rita@example.org>")]

@@ -115,14 +115,16 @@ async def test_discussion_of_patch2_site_shows_willy_inline_comment(demo_backend
         await pilot.pause()
         pane = screen.query_one(DiscussionPane)
         content = pane.content
-        assert content is not None and content.focus_heading.strip().startswith("On this site: #1")
+        assert content is not None and content.focus_heading.strip().startswith(
+            "On this site: site 2/3")
         willy = [c for c in content.focus if c.author == "Matthew Wilcox"]
         logic = next(c for c in willy if "right logic" in c.text)
         assert any("folio_estimated_sharers(folio) > 1" in q for q in logic.quoted)
         assert any("total_mapcount(page) > 1" in q for q in logic.quoted)
         # ... and it is what the pane displays, header, quote and text.
         shown = body_text(pane)
-        assert "Matthew Wilcox <willy@infradead.org>  Wed, 02 Aug 2023 13:30 +0100" in shown
+        # Sent at 13:30 +0100: shown in the display zone (UTC in the tests).
+        assert "Matthew Wilcox <willy@infradead.org>  Wed, 02 Aug 2023 12:30 UTC" in shown
         assert "> -       if (PageTransHuge(page) && total_mapcount(page) > 1)" in shown
         assert "I don't know if this is the right logic." in shown
         # Comments on other patches are not here; 2/4's other replies come after.

@@ -1,5 +1,7 @@
 """Snapshots (SVG, committed under __snapshots__/) of the main screens on the demo thread.
 
+The review screen itself, at 80x24 to 200x50, is in test_tui_sizes.py.
+
 Update after a deliberate change with: pytest tests/tui/test_tui_snapshots.py --snapshot-update
 and look at the new SVGs before committing them.
 """
@@ -12,11 +14,6 @@ from conftest import SIZE
 from reviewtui.tui.app import make_app
 
 pytestmark = pytest.mark.usefixtures("colour")
-
-
-def test_patch_view_with_discussion(snap_compare, demo_backend):
-    """Patch 2/4 at its call site: diff with the site marked, the anchored comments beside."""
-    assert snap_compare(make_app(backend=demo_backend), press=["]"], terminal_size=SIZE)
 
 
 def test_tag_picker(snap_compare, demo_backend):

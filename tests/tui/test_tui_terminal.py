@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import socket
@@ -52,6 +53,18 @@ class Tmux:
                 raise AssertionError(f"{text!r} did not show within {timeout}s; screen:\n{shown}")
             time.sleep(0.05)
 
+    def wait_until(self, found, what: str, timeout: float = 20.0):
+        """Poll the pane until FOUND(screen) is truthy; its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            value = found(shown)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not show within {timeout}s; screen:\n{shown}")
+            time.sleep(0.05)
+
     def keys(self, *keys: str) -> None:
         """Type KEYS (tmux key names, or literal text with -l semantics for single chars)."""
         for key in keys:
@@ -72,8 +85,10 @@ def test_review_demo_thread_in_tmux(tmp_path, cli_env):
     term = Tmux(reviewtui("--cache-dir", str(DEMO_CACHE), "--state", str(state), "review",
                           MIGRATE_V1, "--revision", "1"), cli_env)
     try:
-        first = term.wait_for("4 patches · 3 sites · 3 untagged")
-        time.sleep(0.5)  # the first frame is up; let the screen finish mounting before typing
+        term.wait_for("4 patches · 3 sites · 3 untagged")
+        # The discussion of the first site is drawn once the screen has mounted: keys now
+        # reach it (no sleeping: under load any fixed pause can be too short).
+        first = term.wait_for("On this site: site 1/3")
         assert "[PATCH 1/4] mm: migrate: use a folio in add_page_for_migration()" in first
         assert "Discussion of 1/4" in first
         term.keys("]")
@@ -135,3 +150,59 @@ def test_fetch_failure_shows_then_exits_with_its_code_in_tmux(tmp_path, cli_env)
     finally:
         term.kill()
         sock.close()
+
+
+_SCROLLBAR = " ▁▂▃▄▅▆▇█"
+_CODE_ROW = re.compile(r"^[ ●][ ▌]([ \d]{4,}) ([ \d]{4,}) ([ +-])(.*)$")
+_CONTINUATION = re.compile(r"^ +↪ ([ +-])(.*)$")
+
+
+def diff_lines(screen: str) -> list[tuple[str, str]]:
+    """(kind, code) of each diff line on SCREEN, wrapped rows joined, spaces squeezed."""
+    lines: list[tuple[str, str]] = []
+    for row in screen.splitlines():
+        row = row.rstrip(_SCROLLBAR)
+        code = _CODE_ROW.match(row)
+        more = _CONTINUATION.match(row)
+        if code and (code.group(1).strip() or code.group(2).strip()):
+            lines.append((code.group(3), " ".join(code.group(4).split())))
+        elif more and lines:
+            lines[-1] = (lines[-1][0], " ".join((lines[-1][1] + " " + more.group(2)).split()))
+    return lines
+
+
+def test_read_a_site_at_80x24_in_tmux(tmp_path, cli_env):
+    """80x24: . to site 2/3 (2/4); its removed and added lines are read from the screen, the
+    diff spans the terminal and the site's discussion is under it."""
+    removed = "if (PageTransHuge(page) && total_mapcount(page) > 1)"
+    added = "if (folio_test_pmd_mappable(folio) && folio_estimated_sharers(folio) > 1)"
+    # The terminal's own size, as a reviewer's shell has it (COLUMNS would override it).
+    env = {k: v for k, v in cli_env.items() if k not in ("COLUMNS", "LINES")}
+    term = Tmux(reviewtui("--cache-dir", str(DEMO_CACHE), "--state",
+                          str(tmp_path / "state.sqlite3"), "review", MIGRATE_V1,
+                          "--revision", "1"), {**env, "REVIEWTUI_TZ": "UTC"}, size=(80, 24))
+
+    def both_lines(shown: str) -> list[tuple[str, str]] | None:
+        found = diff_lines(shown)
+        return found if ("-", removed) in found and ("+", added) in found else None
+
+    try:
+        term.wait_for("On this site: site 1/3")
+        term.keys(".")
+        lines = term.wait_until(both_lines, "site 2/3's removed and added lines")
+        shown = term.screen()
+        rows = shown.splitlines()
+        assert len(rows) == 24 and max(len(row) for row in rows) <= 80
+        banner = next(row for row in rows if "▼ site 2/3" in row)
+        assert "FN introduced · FP removed" in banner
+        below = rows.index(next(row for row in rows if row.startswith("Discussion of 2/4")))
+        assert below > rows.index(banner)
+        # The diff has the terminal's width (not a sliver): its rows fill most of it.
+        assert max(len(row.rstrip(_SCROLLBAR)) for row in rows[3:below]) >= 70
+        assert "Matthew Wilcox" in "\n".join(rows[below:])
+        assert ("-", removed) in lines and "^J" not in shown
+        term.keys("q")
+        shown = term.wait_for("REVIEWTUI-EXIT=", timeout=10)
+        assert "REVIEWTUI-EXIT=0" in shown and "Traceback" not in shown
+    finally:
+        term.kill()

@@ -1,4 +1,8 @@
-"""`w`: confirm where to write the audit table and the Reviewed-by replies."""
+"""`w`: confirm where to write the audit table and the replies; then say what was written.
+
+The first dialog edits a directory, so it takes the keys typed (its input is highlighted and
+says so); the second closes on any key, so no key is lost to it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -53,10 +57,11 @@ class ExportScreen(ModalScreen[Path | None]):
                 what.append("\nNo reply: none is queued (r queues a Reviewed-by, C a reply "
                             "asking for changes; d only marks your progress)", "dim")
             yield Static(what)
-            yield Static(Text("Directory:", style="bold"))
+            yield Static(Text.assemble(("Directory", "bold"),
+                                       (" (the keys you type edit it):", "dim")))
             yield Input(clean_line(str(self.directory)), id="export-dir")
-            yield Static(Text("enter write · esc cancel · nothing is sent", style="dim"),
-                         classes="dialog-help")
+            yield Static(Text.assemble(("enter", "bold"), " writes · ", ("esc", "bold"),
+                                       " cancels · nothing is sent"), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.query_one("#export-dir", Input).focus()
@@ -72,7 +77,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
 
 class ExportDone(ModalScreen[None]):
-    """Says where the files went (a toast would cut the list short)."""
+    """Says where the files went (a toast would cut the list short); any key closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close")]
 
@@ -93,8 +98,17 @@ class ExportDone(ModalScreen[None]):
             for warning in self.warnings:
                 body.append(f"\n{clean_line(warning)}", "yellow")
             yield Static(body, id="export-files")
-            yield Static(Text("Nothing was sent. enter or esc closes.", style="dim"),
+            yield Static(Text("Nothing was sent. Any key closes this.", style="dim"),
                          classes="dialog-help")
 
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self.action_close()
+
+    def on_click(self) -> None:
+        self.action_close()
+
     def action_close(self) -> None:
-        self.dismiss(None)
+        if self.is_current:
+            self.dismiss(None)

@@ -1,4 +1,8 @@
-"""The review screen: series and sites | patch with diff | discussion."""
+"""The review screen: series and sites | patch with diff | discussion, arranged by size.
+
+Where the panes go is decided by tui/layout.py from the terminal size and the reviewer's
+choices (z zoom, v side panes, l series list); the diff always gets the space first.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
@@ -17,6 +21,7 @@ from textual.widgets import Footer, OptionList, Static
 from reviewtui.errors import ReviewtuiError
 from reviewtui.tui import views
 from reviewtui.tui.backend import ReviewBackend
+from reviewtui.tui.layout import Arrangement, arrange
 from reviewtui.tui.patch_lines import comment_target
 from reviewtui.tui.safe_text import clean_line
 from reviewtui.tui.screens.export import ExportDone, ExportScreen
@@ -31,7 +36,7 @@ from reviewtui.tui.screens.tagging import (
 )
 from reviewtui.tui.screens.thread_view import ThreadScreen
 from reviewtui.tui.search import SearchHit, search_revision
-from reviewtui.tui.widgets.discussion import DiscussionPane
+from reviewtui.tui.widgets.discussion import DiscussionPane, WrappedText
 from reviewtui.tui.widgets.patch_view import PatchView
 from reviewtui.tui.widgets.series_list import SeriesList
 from reviewtui.tui.widgets.site_list import SiteList
@@ -85,6 +90,18 @@ class ReviewScreen(Screen[None]):
                 tooltip="Scroll the discussion down"),
         Binding("K", "discussion(-5)", "Discussion up", show=False,
                 tooltip="Scroll the discussion up"),
+        Binding("i", "site_detail", "Site detail",
+                tooltip="The current site in full: delta, witnesses, alternatives, note "
+                "(scrollable)"),
+        Binding("z", "zoom", "Zoom",
+                tooltip="Zoom the focused pane (diff, discussion or series) to the whole "
+                "screen; again: back"),
+        Binding("v", "toggle_sides", "Side panes",
+                tooltip="Hide the series list and the discussion (the diff alone); again: "
+                "show them"),
+        Binding("l", "toggle_series", "Series list",
+                tooltip="Show or hide the series and site list (narrow terminals show a "
+                "one-line header instead)"),
     ]
 
     # var, not reactive: the panes redraw themselves; a screen-wide repaint per key is slow.
@@ -92,12 +109,17 @@ class ReviewScreen(Screen[None]):
     site_id: var[str | None] = var(None, init=False)
     whole_thread: var[bool] = var(False, init=False)
     search_text: var[str] = var("", init=False)
+    # The reviewer's layout choices (None / True: as the terminal's size allows).
+    zoom: var[str | None] = var(None, init=False)
+    sides: var[bool] = var(True, init=False)
+    series_shown: var[bool | None] = var(None, init=False)
 
     def __init__(self, backend: ReviewBackend) -> None:
         super().__init__()
         self.backend = backend
         self.numbers = views.numbers(backend)
         self._discussion_key: tuple | None = None
+        self.arrangement: Arrangement | None = None
 
     # -- layout --------------------------------------------------------------------------
 
@@ -105,23 +127,117 @@ class ReviewScreen(Screen[None]):
         yield Static(views.title_text(self.backend), id="title-bar")
         yield Static(views.notice_text(self.backend), id="notice-bar",
                      classes="" if self.backend.notice else "hidden")
+        yield Static(id="series-header")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield Static(Text(" Series", style="bold"), classes="pane-title")
                 yield SeriesList(id="series")
                 yield Static(Text(" Call sites", style="bold"), classes="pane-title")
                 yield SiteList(id="sites")
-                yield Static(id="site-detail")
-            yield PatchView(id="patch")
-            yield DiscussionPane(id="discussion")
+                yield Static(Text.assemble((" Site", "bold"), ("  i: in full", "dim")),
+                             classes="pane-title", id="site-title")
+                yield WrappedText(id="site-detail")
+            with Container(id="main"):
+                yield PatchView(id="patch")
+                yield DiscussionPane(id="discussion")
         yield Footer()
 
     def on_mount(self) -> None:
         series = self.query_one(SeriesList)
         series.set_items([views.series_item(self.backend, n) for n in self.numbers])
+        self._arrange()
         first = next((n for n in self.numbers if n > 0), self.numbers[0] if self.numbers else 0)
         self.number = first
         self.query_one(PatchView).focus()
+
+    # -- arrangement by size (tui/layout.py) and the z / v / l keys ----------------------
+
+    def on_resize(self) -> None:
+        self._arrange()
+
+    def on_screen_resume(self) -> None:
+        self._arrange()  # the terminal may have been resized under another screen
+
+    def _arrange(self) -> None:
+        """Place the panes for the screen's size and the reviewer's choices."""
+        width, height = self.size if self.size.width else self.app.size
+        bars = 2 + (1 if self.backend.notice else 0)  # title bar and footer, the notice
+        chosen = arrange(width, height - bars, series=self.series_shown, sides=self.sides,
+                         zoom=self.zoom)
+        if chosen == self.arrangement:
+            return
+        self.arrangement = chosen
+        left = self.query_one("#left")
+        main = self.query_one("#main")
+        patch = self.query_one(PatchView)
+        discussion = self.query_one(DiscussionPane)
+        left.display = chosen.left
+        left.styles.width = "1fr" if chosen.zoom == "left" else chosen.left_width
+        self.query_one("#series-header").display = chosen.header
+        main.display = chosen.zoom != "left"
+        main.set_class(chosen.stacked, "-stacked")
+        patch.display = chosen.zoom not in ("left", "discussion")
+        discussion.display = chosen.discussion
+        if chosen.zoom == "discussion":
+            discussion.styles.width, discussion.styles.height = "1fr", "1fr"
+        elif chosen.stacked:
+            discussion.styles.width = "1fr"
+            discussion.styles.height = chosen.discussion_height
+        else:
+            discussion.styles.width, discussion.styles.height = chosen.discussion_width, "1fr"
+        self.set_class(chosen.mode == "wide", "-wide")
+        self.set_class(chosen.mode == "split", "-split")
+        self.set_class(chosen.mode == "stacked", "-stacked")
+        focused = self.focused
+        if focused is None or not focused.is_on_screen or not _shown(focused):
+            target = {"left": "#series", "discussion": "#discussion-body"}.get(
+                chosen.zoom or "", "#patch")
+            self.query_one(target).focus()
+
+    def _zoomable(self) -> str:
+        """The pane the focus is in: 'left', 'discussion' or 'diff'."""
+        focused = self.focused
+        for node in (focused.ancestors_with_self if focused is not None else ()):
+            if node.id == "left":
+                return "left"
+            if node.id == "discussion":
+                return "discussion"
+        return "diff"
+
+    def action_zoom(self) -> None:
+        self.zoom = None if self.zoom else self._zoomable()
+        if self.zoom:
+            self.notify(f"zoomed on the {self.zoom if self.zoom != 'left' else 'series list'}"
+                        " (z: back)", timeout=2)
+
+    def action_toggle_sides(self) -> None:
+        shown = self.arrangement is not None and (self.arrangement.left
+                                                  or self.arrangement.discussion)
+        self.zoom = None
+        self.sides = not shown
+        if self.sides and self.series_shown is False:
+            self.series_shown = None
+
+    def action_toggle_series(self) -> None:
+        shown = self.arrangement is not None and self.arrangement.left
+        self.zoom = None
+        self.series_shown = not shown
+        if not shown:
+            self.sides = True
+            self.query_one(SeriesList).focus()
+
+    def watch_zoom(self) -> None:
+        self._arrange()
+
+    def watch_sides(self) -> None:
+        self._arrange()
+
+    def watch_series_shown(self) -> None:
+        self._arrange()
+
+    def _update_header(self) -> None:
+        self.query_one("#series-header", Static).update(
+            views.series_header(self.backend, self.number, self.site_id), layout=False)
 
     # -- what is on display --------------------------------------------------------------
 
@@ -137,11 +253,12 @@ class ReviewScreen(Screen[None]):
         if first is not None:
             view.move_to(first, center=True)
         self._follow_cursor()
+        self._update_header()
 
     def watch_site_id(self, site_id: str | None) -> None:
         self.query_one(SiteList).select_site(site_id)
-        self.query_one("#site-detail", Static).update(views.site_detail(self.backend, site_id),
-                                                      layout=False)
+        self.query_one(WrappedText).show(views.site_detail(self.backend, site_id))
+        self._update_header()
         self._refresh_discussion()
 
     def watch_whole_thread(self) -> None:
@@ -289,7 +406,8 @@ class ReviewScreen(Screen[None]):
 
         server, fetcher = self.backend.history_fetcher(site_id, getattr(self.app, "args", None))
         site = self.backend.site(site_id)
-        title = (f"History of #{self.backend.ordinal(site)} {site.file} {site.function or ''}: "
+        title = (f"History of {views.site_label(self.backend, site_id)} {site.file} "
+                 f"{site.function or ''}: "
                  f"{site.old_api or '—'} → {site.new_api or '—'}")
         self.app.push_screen(HistoryScreen(title, server, fetcher))
 
@@ -298,7 +416,7 @@ class ReviewScreen(Screen[None]):
     def _where(self, site_id: str) -> str:
         site = self.backend.site(site_id)
         patch = self.backend.revision.patch(site.patch)
-        return (f"{patch.label if patch else site.patch} #{self.backend.ordinal(site)} "
+        return (f"{patch.label if patch else site.patch} {views.site_label(self.backend, site_id)} "
                 f"{site.function or site.file}: {site.removed or '—'} → {site.added or '—'}\n"
                 f"{views.change_summary(site)}")
 
@@ -313,9 +431,9 @@ class ReviewScreen(Screen[None]):
         self.query_one(SiteList).update_item(views.site_item(self.backend, site_id))
         self.query_one(PatchView).set_marks(views.site_marks(self.backend, site.patch))
         self.query_one(SeriesList).update_item(views.series_item(self.backend, site.patch))
-        self.query_one("#site-detail", Static).update(views.site_detail(self.backend, site_id),
-                                                      layout=False)
+        self.query_one(WrappedText).show(views.site_detail(self.backend, site_id))
         self.query_one("#title-bar", Static).update(views.title_text(self.backend), layout=False)
+        self._update_header()
 
     def action_tag(self) -> None:
         site_id = self._need_site()
@@ -324,7 +442,7 @@ class ReviewScreen(Screen[None]):
 
         def done(tag: str | None) -> None:
             self._redraw_site(site_id)
-            self.notify(f"#{self.backend.ordinal(self.backend.site(site_id))}: "
+            self.notify(f"{views.site_label(self.backend, site_id)}: "
                         f"{tag or 'untagged'} → {self.backend.verdict_of(site_id)}",
                         markup=False, timeout=3)
 
@@ -362,6 +480,7 @@ class ReviewScreen(Screen[None]):
             report_failure(self, exc)
             return
         self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
+        self._update_header()
         self.notify(f"{views.label(self.backend, self.number)}: {new}", timeout=2)
 
     def action_queue_reply(self) -> None:
@@ -396,6 +515,7 @@ class ReviewScreen(Screen[None]):
             report_failure(self, exc)
             return False
         self.query_one(SeriesList).update_item(views.series_item(self.backend, self.number))
+        self._update_header()
         return True
 
     def action_line_comment(self) -> None:
@@ -425,6 +545,14 @@ class ReviewScreen(Screen[None]):
 
     # -- other screens -------------------------------------------------------------------
 
+    def action_site_detail(self) -> None:
+        site_id = self._need_site()
+        if site_id is None:
+            return
+        from reviewtui.tui.screens.site_detail import SiteDetailScreen
+
+        self.app.push_screen(SiteDetailScreen(views.site_detail(self.backend, site_id)))
+
     def action_thread_view(self) -> None:
         comments = (self.backend.comments_of_site(self.site_id) if self.site_id else [])
         start = comments[0].msgid if comments else None
@@ -432,7 +560,7 @@ class ReviewScreen(Screen[None]):
             patch = self.backend.revision.patch(self.number)
             cover = self.backend.revision.cover
             start = patch.msgid if patch else (cover.msgid if cover else None)
-        self.app.push_screen(ThreadScreen(self.backend.series, start))
+        self.app.push_screen(ThreadScreen(self.backend.series, start, self.backend.clock))
 
     def action_summary(self) -> None:
         rows = views.summary_rows(self.backend)
@@ -493,3 +621,8 @@ class ReviewScreen(Screen[None]):
 
         remaining = len(self.backend.remaining) if self.backend.has_tree else None
         self.app.push_screen(ExportScreen(default, queued, remaining), write)
+
+
+def _shown(widget) -> bool:
+    """True when WIDGET and every container above it are displayed."""
+    return all(node.display for node in widget.ancestors_with_self if hasattr(node, "display"))

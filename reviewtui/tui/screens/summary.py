@@ -23,7 +23,7 @@ class SummaryRow:
 
     site_id: str
     patch_label: str
-    ordinal: int
+    number: str  # "2/3": the site's place in the series
     file: str
     function: str
     old_api: str
@@ -38,7 +38,7 @@ class SummaryRow:
     comments: int
 
 
-COLUMNS = ("patch", "#", "function", "verdict", "requirement", "FN", "FP", "change",
+COLUMNS = ("patch", "site", "function", "verdict", "requirement", "FN", "FP", "change",
            "comments", "note", "file", "removed", "added")
 
 _DELTA_STYLE = {"introduced": "bold red", "removed": "green", "unchanged": "dim",
@@ -50,7 +50,7 @@ def row_cells(row: SummaryRow) -> list[Text]:
     note = row.note.split("\n", 1)[0]
     return [
         Text(row.patch_label, style="bold"),
-        Text(str(row.ordinal)),
+        Text(row.number),
         Text(clean_line(row.function or "—")),
         Text(f" {row.verdict} ", style=verdict_style(row.verdict)),
         Text(clean_line(row.requirement or "—"), style="cyan" if row.requirement else "dim"),

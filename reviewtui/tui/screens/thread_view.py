@@ -1,4 +1,8 @@
-"""`T`: the whole thread as a mutt-like index (date, author, tree + subject); enter opens one."""
+"""`T`: the whole thread as a mutt-like index (date, author, tree + subject); enter opens one.
+
+Dates are shown in one zone (the review's --tz / REVIEWTUI_TZ, else local): senders write their
+own offsets, and 17:53 +0800 is before 13:21 +0100. Siblings are in the order they were sent.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -18,6 +22,7 @@ from textual.widgets.option_list import Option
 from reviewtui.analysis.quotes import quote_depth
 from reviewtui.model.thread import Message, Series
 from reviewtui.tui.safe_text import clean, clean_line
+from reviewtui.tui.times import UTC_CLOCK, Clock
 
 _RE = re.compile(r"^(?:\s*(?:re|aw|sv|fwd?)\s*:\s*)+", re.IGNORECASE)
 
@@ -32,7 +37,8 @@ class ThreadRow:
 
 
 def thread_rows(series: Series) -> list[ThreadRow]:
-    """Every message depth first, siblings oldest first; a missing parent makes a root."""
+    """Every message depth first, siblings oldest first (by the instant, whatever the
+    sender's zone); a missing parent makes a root."""
     known = series.messages
     children: dict[str | None, list[Message]] = {}
     for msg in series.ordered_messages():
@@ -60,10 +66,10 @@ def thread_rows(series: Series) -> list[ThreadRow]:
     return rows
 
 
-def row_prompt(row: ThreadRow) -> Text:
-    """'2023-08-02 13:30  Matthew Wilcox        ├─>Re: [PATCH 2/4] ...'."""
+def row_prompt(row: ThreadRow, clock: Clock = UTC_CLOCK) -> Text:
+    """'2023-08-02 12:30  Matthew Wilcox        ├─>Re: [PATCH 2/4] ...' (CLOCK's zone)."""
     msg = row.message
-    when = msg.date.strftime("%Y-%m-%d %H:%M") if msg.date else "(no date)       "
+    when = clock.short(msg.date)
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(when + "  ", "dim")
     who = clean_line(msg.author or msg.email or "?")
@@ -77,10 +83,10 @@ def row_prompt(row: ThreadRow) -> Text:
     return text
 
 
-def message_text(msg: Message) -> Text:
-    """Headers and body of MSG, quoted lines coloured by depth."""
+def message_text(msg: Message, clock: Clock = UTC_CLOCK) -> Text:
+    """Headers and body of MSG, quoted lines coloured by depth; the date in CLOCK's zone."""
     out = Text(end="")
-    date = msg.date.strftime("%a, %d %b %Y %H:%M:%S %z") if msg.date else "(none)"
+    date = clock.full(msg.date)
     for name, value in (("From", msg.sender), ("Date", date), ("Subject", msg.subject),
                         ("Message-ID", f"<{msg.msgid}>")):
         out.append(f"{name}: ", "bold")
@@ -117,17 +123,25 @@ class ThreadScreen(Screen[None]):
         Binding("K", "scroll_message(-5)", "Scroll message up"),
     ]
 
-    def __init__(self, series: Series, start_msgid: str | None = None) -> None:
+    # Narrower than this, the index goes above the message (both full width).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"), (150, "-wide")]
+
+    def __init__(self, series: Series, start_msgid: str | None = None,
+                 clock: Clock = UTC_CLOCK) -> None:
         super().__init__()
         self.series = series
         self.start_msgid = start_msgid
+        self.clock = clock
         self.rows = thread_rows(series)
 
     def compose(self) -> ComposeResult:
-        title = f"Thread: {len(self.series.messages)} messages  (enter: open in full, esc: back)"
-        yield Static(Text(title, style="bold"), id="thread-title")
-        with Horizontal(id="thread-body"):
-            yield ThreadIndex(*(Option(row_prompt(row)) for row in self.rows),
+        title = Text(f"Thread: {len(self.series.messages)} messages", style="bold", end="")
+        title.append(f"  times in {clean_line(self.clock.name())}", "cyan")
+        title.append("  (enter: open in full, esc: back)", "dim")
+        yield Static(title, id="thread-title")
+        with Container(id="thread-body"):
+            yield ThreadIndex(*(Option(row_prompt(row, self.clock)) for row in self.rows),
                               id="thread-index", markup=False)
             with VerticalScroll(id="message-scroll"):
                 yield Static(id="message-body")
@@ -149,7 +163,7 @@ class ThreadScreen(Screen[None]):
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         msg = self.rows[event.option_index].message
-        self.query_one("#message-body", Static).update(message_text(msg))
+        self.query_one("#message-body", Static).update(message_text(msg, self.clock))
         self.query_one("#message-scroll", VerticalScroll).scroll_home(animate=False)
 
     def action_open_full(self) -> None:

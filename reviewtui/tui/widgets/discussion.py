@@ -19,9 +19,18 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from reviewtui.tui.safe_text import clean, clean_line
+from reviewtui.tui.safe_text import clean, clean_line, clean_lines
 from reviewtui.tui.verdicts import FN_STYLE, FP_STYLE, MATCH_STYLE
 from reviewtui.tui.widgets.patch_view import set_virtual_size
+from reviewtui.tui.wrap import wrap_points
+
+QUOTE_STYLE = "#8fa1b3"
+
+
+class Hanging(Text):
+    """A Text whose continuation rows start with `continuation` (a quoted line's '> ↪ ')."""
+
+    continuation: Text = Text("")
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,11 @@ class DiscussionContent:
 
 
 def format_date(date: datetime | None) -> str:
-    """The sender's own date and offset (absolute: snapshots and logs stay stable)."""
-    return date.strftime("%a, %d %b %Y %H:%M %z") if date else "(no date)"
+    """DATE as it is given (the caller converts it to the display zone), with that zone's
+    name: 'Wed, 02 Aug 2023 12:30 UTC'."""
+    if date is None:
+        return "(no date)"
+    return date.strftime("%a, %d %b %Y %H:%M ") + (date.tzname() or date.strftime("%z"))
 
 
 def comment_parts(comment: CommentView, query: str = "", same_quote: bool = False,
@@ -96,9 +108,13 @@ def comment_parts(comment: CommentView, query: str = "", same_quote: bool = Fals
     if same_quote and comment.quoted:
         parts.append(Text(indent + "(same quoted lines as the comment above)",
                           style="dim italic", no_wrap=True, overflow="ellipsis"))
+    # A quoted line a mail client wrapped holds a line break: shown as two quoted lines.
+    # Quotes wrap at the pane's width like the text (a cut diff line could hide the change).
     for line in () if same_quote else comment.quoted:
-        parts.append(Text(indent + "> " + clean_line(line), style="#8fa1b3", no_wrap=True,
-                          overflow="ellipsis"))
+        for shown in clean_lines(line):
+            quote = Hanging(indent + "> " + shown, style=QUOTE_STYLE)
+            quote.continuation = Text(indent + "> ↪ ", style=QUOTE_STYLE)
+            parts.append(quote)
     body = _with_mentions(comment.text.rstrip("\n"), comment.mentions)
     if indent:
         body = Text("\n").join(Text(indent) + line for line in body.split("\n"))
@@ -150,14 +166,17 @@ def section_parts(comments: Sequence[CommentView], query: str = "") -> list[Text
     return parts
 
 
-class DiscussionBody(ScrollView, can_focus=True):
-    """The comments, wrapped once per content and width, drawn line by line."""
+class WrappedLines(ScrollView, can_focus=True):
+    """Texts wrapped once per content and width, drawn line by line (a quoted line wraps
+    with a hanging indent)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "scroll_down", "Scroll down", show=False),
         Binding("up,k", "scroll_up", "Scroll up", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),
         Binding("pageup,b", "page_up", "Page up", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "Bottom", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -207,15 +226,14 @@ class DiscussionBody(ScrollView, can_focus=True):
         options = console.options.update(width=self._width, height=None, no_wrap=False)
         while self._wrapped < len(self.parts) and (lines is None or len(self._lines) < lines):
             part = self.parts[self._wrapped]
-            if part.no_wrap and "\n" not in part.plain:
+            if "\n" not in part.plain and (part.no_wrap or part.cell_len <= self._width):
                 # One screen line: truncating beats a full layout pass (most parts are these).
-                line = part.copy()
-                line.truncate(self._width, overflow="ellipsis")
-                segments = list(line.render(console))
-                if line.style and not line.spans:  # Text.render drops a lone base style
-                    base = console.get_style(line.style)
-                    segments = [Segment(seg.text, base) for seg in segments]
-                self._lines.append(segments)
+                self._lines.append(self._one_row(part, console))
+            elif isinstance(part, Hanging) and "\n" not in part.plain:
+                points = wrap_points(part.plain, self._width, part.continuation.cell_len)
+                for i, piece in enumerate(part.divide([char for char, _cell in points])):
+                    self._lines.append(
+                        self._one_row(part.continuation + piece if i else piece, console))
             else:
                 self._lines.extend(console.render_lines(part, options, pad=False,
                                                         new_lines=False))
@@ -223,6 +241,16 @@ class DiscussionBody(ScrollView, can_focus=True):
         # Until everything is wrapped, count one line per part still waiting.
         pending = len(self.parts) - self._wrapped
         set_virtual_size(self, Size(self._width, len(self._lines) + pending))
+
+    def _one_row(self, text: Text, console) -> list[Segment]:
+        """TEXT as one screen row (cut at the width)."""
+        line = text.copy()
+        line.truncate(self._width, overflow="ellipsis")
+        segments = list(line.render(console))
+        if line.style and not line.spans:  # Text.render drops a lone base style
+            base = console.get_style(line.style)
+            segments = [Segment(seg.text, base) for seg in segments]
+        return segments
 
     def on_resize(self) -> None:
         if self._content_width() != self._width:
@@ -253,6 +281,18 @@ class DiscussionBody(ScrollView, can_focus=True):
         if scroll_x:
             strip = strip.crop_extend(scroll_x, scroll_x + width, base)
         return strip.apply_offsets(scroll_x, index)
+
+
+class DiscussionBody(WrappedLines):
+    """The comments of the discussion pane."""
+
+
+class WrappedText(WrappedLines):
+    """Any long text (the site detail) wrapped at the width and scrolled, like the comments."""
+
+    def show(self, text: Text) -> None:
+        """Show TEXT from its top."""
+        self.set_parts([text])
 
 
 class DiscussionPane(Vertical):

@@ -1,11 +1,18 @@
-"""The centre pane: commit message and diff with C colours, a line cursor and site marks."""
+"""The centre pane: commit message and diff with C colours, a line cursor and site marks.
+
+Long lines wrap at the pane's width (a continuation row starts under the code with a `↪` in
+the gutter), so a diff line is readable in full on an 80-column terminal; the cursor, the
+sites and the comments stay on the patch's lines (`lines`), the display rows only map them.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -22,6 +29,7 @@ from reviewtui.tui.highlight import code_spans, highlight_code
 from reviewtui.tui.patch_lines import PatchLine
 from reviewtui.tui.safe_text import clean, clean_line
 from reviewtui.tui.verdicts import MATCH_STYLE, verdict_colour, verdict_style
+from reviewtui.tui.wrap import wrap_points
 
 
 def set_virtual_size(view: ScrollView, size: Size) -> None:
@@ -40,12 +48,14 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
 
 @dataclass(frozen=True)
 class SiteMark:
-    """How one call site is marked in the diff: its number in the patch and its verdict."""
+    """How one call site is marked in the diff: its number in the series and its verdict."""
 
-    ordinal: int
+    label: str  # "site 2/3"
     verdict: str
     requirement: str | None
-    change: str = ""  # "page_mapcount → folio_estimated_sharers · FN introduced"
+    change: str = ""  # "FN introduced · FP removed" (the API change is in the lines below)
+
+
 
 
 class PatchView(ScrollView, can_focus=True):
@@ -98,6 +108,10 @@ class PatchView(ScrollView, can_focus=True):
         self._digits = 4
         self._styles: dict[str, Style] = {}
         self._cache: LRUCache[int, Strip] = LRUCache(2048)
+        # Display rows: _starts[i] is the first row of lines[i]; the last entry is the total.
+        self._starts: list[int] = [0]
+        self._cuts: dict[int, list[int]] = {}  # cells where a wrapped line's rows start
+        self._wrap_width = 0
 
     # -- content ----------------------------------------------------------------------
 
@@ -115,9 +129,7 @@ class PatchView(ScrollView, can_focus=True):
         self._cache.clear()
         numbers = [n for line in lines for n in (line.old_no, line.new_no) if n is not None]
         self._digits = max(4, len(str(max(numbers, default=0))))
-        longest = max((len(line.text.expandtabs()) for line in lines), default=0)
-        width = longest + self.gutter_width + 8
-        set_virtual_size(self, Size(width, len(lines)))
+        self._wrap(self._content_width())
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.cursor = self._clamp(cursor)
         self.refresh()
@@ -126,6 +138,80 @@ class PatchView(ScrollView, can_focus=True):
         """Replace the site marks (a tag changed a verdict) and redraw."""
         self._marks = marks
         self._cache.clear()
+        self._wrap(self._content_width(), force=True)
+        self.refresh()
+
+    # -- wrapping ---------------------------------------------------------------------
+
+    def _content_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _indent(self, line: PatchLine) -> int:
+        """Cells a continuation row of LINE starts with: code continues 4 cells right of its
+        own indentation (while that leaves 24 cells), notes and headings under their text."""
+        if line.is_code:
+            code = clean(line.text)
+            lead = len(code) - len(code.lstrip(" "))
+            indent = self.gutter_width + 1 + lead + 4
+            return indent if self._wrap_width - indent >= 24 else self.gutter_width + 1
+        if line.kind in ("mine", "site"):
+            return self.gutter_width + 2
+        return 1
+
+    def _plain(self, line: PatchLine) -> str:
+        """LINE drawn in full as plain text (as _segments draws it, colours aside)."""
+        if line.is_code:
+            return " " * self.gutter_width + line.kind + clean(line.text)
+        if line.kind == "mine":
+            return " " * self.gutter_width + "✎ " + clean_line(line.text)
+        if line.kind == "site":
+            return " " * self.gutter_width + self._site_heading(line).plain
+        return " " + clean_line(line.text)
+
+    def _wrap(self, width: int, force: bool = False) -> None:
+        """Break each line at WIDTH (0: not laid out yet, one row each) into display rows."""
+        if width == self._wrap_width and not force and len(self._starts) == len(self.lines) + 1:
+            return
+        self._wrap_width = width
+        starts = [0]
+        cuts: dict[int, list[int]] = {}
+        total = 0
+        for index, line in enumerate(self.lines):
+            rows = 1
+            # A character is at most 8 cells (a tab, or a control shown as <U+XXXX>).
+            if width > 0 and (line.kind == "site"
+                              or self.gutter_width + 2 + 8 * len(line.text) > width):
+                plain = self._plain(line)
+                if cell_len(plain) > width:
+                    points = wrap_points(plain, width, self._indent(line))
+                    if points:
+                        cuts[index] = [cell for _char, cell in points]
+                        rows += len(points)
+            total += rows
+            starts.append(total)
+        self._starts = starts
+        self._cuts = cuts
+        set_virtual_size(self, Size(max(width, 1), total))
+
+    def row_of(self, index: int) -> int:
+        """The first display row of line INDEX."""
+        return self._starts[index] if 0 <= index < len(self._starts) else 0
+
+    def rows_of(self, index: int) -> int:
+        """How many display rows line INDEX takes."""
+        if 0 <= index < len(self._starts) - 1:
+            return self._starts[index + 1] - self._starts[index]
+        return 1
+
+    def line_at(self, row: int) -> int:
+        """The line drawn on display row ROW."""
+        return max(0, min(bisect_right(self._starts, row) - 1, len(self.lines) - 1))
+
+    def on_resize(self) -> None:
+        if self._content_width() != self._wrap_width:
+            self._wrap(self._content_width())
+            self._cache.clear()
+            self.scroll_to_region(self._cursor_region(), animate=False, immediate=True)
         self.refresh()
 
     def set_query(self, query: str) -> None:
@@ -178,13 +264,17 @@ class PatchView(ScrollView, can_focus=True):
             # Before the first layout (the first patch at start-up) the view has no size
             # yet: the screen's height minus title, scrollbar and footer is close enough.
             height = self.scrollable_content_region.height or max(1, self.app.size.height - 4)
-            top = 0 if self.cursor < height - 4 else max(0, self.cursor - height // 3)
+            row = self.row_of(self.cursor)
+            top = 0 if row + self.rows_of(self.cursor) <= height - 4 else max(0, row - height // 3)
             self.scroll_to(y=top, animate=False, immediate=True)
 
+    def _cursor_region(self) -> Region:
+        return Region(0, self.row_of(self.cursor), 1, self.rows_of(self.cursor))
+
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_lines(old)
-        self.refresh_lines(new)
-        self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
+        self.refresh_lines(self.row_of(old), self.rows_of(old))
+        self.refresh_lines(self.row_of(new), self.rows_of(new))
+        self.scroll_to_region(self._cursor_region(), animate=False, immediate=True)
         self.post_message(self.CursorMoved(self, new))
 
     def action_cursor_down(self) -> None:
@@ -193,11 +283,18 @@ class PatchView(ScrollView, can_focus=True):
     def action_cursor_up(self) -> None:
         self.cursor = self._clamp(self.cursor - 1)
 
+    def _page(self, direction: int) -> None:
+        rows = max(1, self.scrollable_content_region.height - 1)
+        line = self.line_at(self.row_of(self.cursor) + direction * rows)
+        if line == self.cursor:
+            line += direction
+        self.cursor = self._clamp(line)
+
     def action_page_down(self) -> None:
-        self.cursor = self._clamp(self.cursor + max(1, self.scrollable_content_region.height - 1))
+        self._page(1)
 
     def action_page_up(self) -> None:
-        self.cursor = self._clamp(self.cursor - max(1, self.scrollable_content_region.height - 1))
+        self._page(-1)
 
     def action_first_line(self) -> None:
         self.cursor = 0
@@ -207,8 +304,8 @@ class PatchView(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is not None:
-            self.cursor = self._clamp(offset.y + self.scroll_offset.y)
+        if offset is not None and self.lines:
+            self.cursor = self.line_at(offset.y + self.scroll_offset.y)
 
     # -- rendering --------------------------------------------------------------------
 
@@ -218,23 +315,51 @@ class PatchView(ScrollView, can_focus=True):
         self._styles.clear()
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
+        scroll_y = self.scroll_offset.y
+        row = scroll_y + y
         width = self.scrollable_content_region.width
         base = self._styles.get("")
         if base is None:
             base = self._styles[""] = self.rich_style
-        if index >= len(self.lines):
+        if row >= self._starts[-1] or not self.lines:
             return Strip.blank(width, base)
+        index = self.line_at(row)
+        part = row - self._starts[index]
         strip = self._cache.get(index)
         if strip is None:
             # The widget's own style under every segment (its background, mostly).
             strip = Strip(self._segments(index)).apply_style(base)
             self._cache[index] = strip
+        line = self.lines[index]
+        cuts = self._cuts.get(index)
+        if cuts:
+            start = cuts[part - 1] if part else 0
+            end = cuts[part] if part < len(cuts) else strip.cell_length
+            strip = strip.crop(start, end)
+            if part:
+                strip = Strip.join([self._continuation(line), strip])
         if index == self.cursor:
             strip = self._with_cursor(strip)
             base = base + self._style("cursor")
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
+        return strip.crop_extend(0, width, base).apply_offsets(0, row)
+
+    def _continuation(self, line: PatchLine) -> Strip:
+        """The indent a continuation row of LINE starts with: a ↪ in the gutter, and the
+        +/- column in the line's colour."""
+        base = self._styles.get("") or self.rich_style
+        indent = self._indent(line)
+        if self._wrap_width - indent < 8:  # too narrow for a hanging indent (wrap_points)
+            return Strip([])
+        if line.is_code:
+            kind = {"+": self._style("added"), "-": self._style("removed")}.get(line.kind)
+            segments = [Segment(" " * (self.gutter_width - 2)),
+                        Segment("↪ ", self._style("gutter")), Segment(line.kind, kind),
+                        Segment(" " * (indent - self.gutter_width - 1), kind)]
+        elif line.kind == "mine":
+            segments = [Segment(" " * self.gutter_width), Segment("  ", self._style("mine"))]
+        else:
+            segments = [Segment(" " * indent)]
+        return Strip(segments).apply_style(base)
 
     def _with_cursor(self, strip: Strip) -> Strip:
         """STRIP under the cursor: its background, except on badges (verdicts keep theirs)."""
@@ -326,7 +451,7 @@ class PatchView(ScrollView, can_focus=True):
         mark = self._marks.get(line.sites[0])
         if mark is None:
             return out
-        out.append(f"▼ site #{mark.ordinal} ", verdict_colour(mark.verdict))
+        out.append(f"▼ {mark.label} ", verdict_colour(mark.verdict))
         out.append(f" {mark.verdict} ", verdict_style(mark.verdict))
         if mark.requirement:
             out.append(f" {mark.requirement}", "bold cyan")

@@ -15,10 +15,10 @@ from reviewtui.tui.widgets.fixed import FixedSize
 
 @dataclass(frozen=True)
 class SiteItem:
-    """One row: the site's number in the patch, where it is, the API change and its verdict."""
+    """One row: the site's number in the series, where it is, the API change and its verdict."""
 
     site_id: str
-    ordinal: int
+    number: str  # "2/3"
     function: str
     old_api: str
     new_api: str
@@ -29,10 +29,10 @@ class SiteItem:
 
 
 def site_prompt(item: SiteItem) -> Text:
-    """'! #1 add_page_for_migration' then 'page_mapcount → folio_estimated_sharers  risk'."""
+    """'! 1/3 add_page_for_migration' then 'page_mapcount → folio_estimated_sharers  risk'."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f" {verdict_symbol(item.verdict)} ", verdict_style(item.verdict))
-    text.append(f" #{item.ordinal} ", "bold")
+    text.append(f" {item.number} ", "bold")
     text.append(clean_line(item.function or "(no function)"))
     if item.comments:
         text.append(f" ●{item.comments}", "yellow")
