@@ -123,20 +123,22 @@ def _cached_snapshot(args: argparse.Namespace, thread: ThreadSource, key: str,
     if thread.entry is None:
         return None
     cache = thread.cache
-    facts = sitecache.thread_facts(cache, thread.entry, thread.data, key)
+    digest = sitecache.thread_digest(thread.data)
+    facts = sitecache.thread_facts(cache, thread.entry, digest, key)
     if facts is None:
         return None
     wanted = getattr(args, "revision", None)
     if wanted is not None:
         if wanted not in facts.revisions:
             return None  # another thread of the family: the full path finds it
-        return sitecache.lookup(cache, thread.entry, thread.data, key, wanted)
+        return sitecache.lookup(cache, thread.entry, digest, key, wanted)
     newest = newest_cached(cache, facts.identity, facts.latest)
     if newest is None:
-        return sitecache.lookup(cache, thread.entry, thread.data, key, facts.latest)
+        return sitecache.lookup(cache, thread.entry, digest, key, facts.latest)
     entry, data = cache.read(newest.msgid)
-    later = sitecache.thread_facts(cache, entry, data, key)
-    snap = None if later is None else sitecache.lookup(cache, entry, data, key, later.latest)
+    digest = sitecache.thread_digest(data)
+    later = sitecache.thread_facts(cache, entry, digest, key)
+    snap = None if later is None else sitecache.lookup(cache, entry, digest, key, later.latest)
     if snap is not None:
         announce(args, switched_notice(later.latest, facts.latest))
     return snap
@@ -162,7 +164,8 @@ def _analyse(args: argparse.Namespace, thread: ThreadSource, catalogue: Catalogu
     snap = sitecache.SiteSnapshot.of(loaded.series, loaded.revision, found, talk)
     for name, (entry, data, series) in parsed.items():
         mine = loaded.entry is not None and name == loaded.entry.key
-        sitecache.store(thread.cache, entry, data, key, series, snap if mine else None)
+        sitecache.store(thread.cache, entry, sitecache.thread_digest(data), key, series,
+                        snap if mine else None)
     return snap
 
 

@@ -24,6 +24,7 @@ import hashlib
 import json
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,9 +137,14 @@ def catalogue_fingerprint(user_file: Path | None) -> str:
         return "unreadable"
 
 
-def _key(data: bytes, catalogue: str) -> dict[str, str]:
+def thread_digest(data: bytes) -> str:
+    """The sha256 of a thread's mbox bytes, as the sites cache keys it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _key(digest: str, catalogue: str) -> dict[str, str]:
     return {"format": str(FORMAT), "code": code_fingerprint(), "catalogue": catalogue,
-            "thread": hashlib.sha256(data).hexdigest()}
+            "thread": digest}
 
 
 def _path(cache: ThreadCache, entry: CachedThread) -> Path:
@@ -156,37 +162,52 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _typed(tp: Any, value: Any) -> Any:
-    """VALUE (from JSON) as type TP: dataclasses, tuples and optionals rebuilt."""
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function turning a JSON value into type TP: dataclasses, tuples and optionals rebuilt
+    (ValueError when the value does not fit)."""
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _record(tp, value)
+        return functools.partial(_record, tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is tuple:
-        if not isinstance(value, list):
-            raise ValueError("a tuple field holds no list")
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_typed(args[0], v) for v in value)
-        return tuple(_typed(a, v) for a, v in zip(args, value, strict=True))
+            inner = _decoder(args[0])
+            if args[0] in _PLAIN:
+                return lambda value: tuple(_listed(value))
+            return lambda value: tuple(inner(v) for v in _listed(value))
+        parts = [_decoder(a) for a in args]
+        return lambda value: tuple(d(v) for d, v in zip(parts, _listed(value), strict=True))
     if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
         inner = [a for a in args if a is not type(None)]
-        return _typed(inner[0], value) if len(inner) == 1 else value
+        if len(inner) == 1 and not (inner[0] in _PLAIN):
+            one = _decoder(inner[0])
+            return lambda value: None if value is None else one(value)
+    return lambda value: value
+
+
+def _listed(value: Any) -> list:
+    if not isinstance(value, list):
+        raise TypeError("a tuple field holds no list")
     return value
+
+
+@functools.cache
+def _field_decoders(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Callable], ...]]:
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)
+    return (frozenset(f.name for f in fields),
+            tuple((f.name, _decoder(hints[f.name])) for f in fields))
 
 
 def _record(cls: type, data: Any):
     """An instance of the dataclass CLS from DATA; ValueError unless the fields match."""
-    fields = dataclasses.fields(cls)
-    if not isinstance(data, dict) or set(data) != {f.name for f in fields}:
+    names, decoders = _field_decoders(cls)
+    if not isinstance(data, dict) or data.keys() != names:
         raise ValueError(f"{cls.__name__} record does not match")
-    hints = _hints(cls)
-    return cls(**{f.name: _typed(hints[f.name], data[f.name]) for f in fields})
+    return cls(**{name: decode(data[name]) for name, decode in decoders})
 
 
 def _encode(snap: SiteSnapshot) -> dict[str, Any]:
@@ -209,12 +230,12 @@ def _identity(data: dict[str, Any], msgids: frozenset[str]) -> SeriesIdentity:
 
 
 def _decode(data: dict[str, Any], msgids: frozenset[str]) -> SiteSnapshot:
-    found_hints = _hints(RevisionSites)
+    base = _decoder(typing.get_type_hints(RevisionSites)["base"])
     helpers = [_record(SeriesHelper, h) for h in data["helpers"]]
     found = RevisionSites(sites=[_record(CallSite, s) for s in data["sites"]],
                           problems={int(n): tuple(p) for n, p in data["problems"]},
                           helpers={h.name: h for h in helpers},
-                          base=_typed(found_hints["base"], data["base"]))
+                          base=base(data["base"]))
     talk = data["talk"]
     return SiteSnapshot(
         revision=_record(RevisionOutline, data["revision"]),
@@ -225,28 +246,39 @@ def _decode(data: dict[str, Any], msgids: frozenset[str]) -> SiteSnapshot:
 
 # -- the file ---------------------------------------------------------------------------------
 
+_READ: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}  # one parse per process
+
+
 def _read(path: Path) -> dict[str, Any] | None:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        st = path.stat()
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if path in _READ and _READ[path][0] == stamp:
+            return _READ[path][1]
+        if st.st_size > MAX_FILE_BYTES:
             return None
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    _READ.clear()
+    _READ[path] = (stamp, data)
+    return data
 
 
-def _current(cache: ThreadCache, entry: CachedThread, data: bytes,
+def _current(cache: ThreadCache, entry: CachedThread, digest: str,
              catalogue: str) -> dict[str, Any] | None:
     stored = _read(_path(cache, entry))
-    if stored is None or stored.get("key") != _key(data, catalogue):
+    if stored is None or stored.get("key") != _key(digest, catalogue):
         return None
     return stored
 
 
-def thread_facts(cache: ThreadCache, entry: CachedThread, data: bytes,
+def thread_facts(cache: ThreadCache, entry: CachedThread, digest: str,
                  catalogue: str) -> ThreadFacts | None:
-    """The cached facts of the thread ENTRY whose mbox is DATA, or None."""
-    stored = _current(cache, entry, data, catalogue)
+    """The cached facts of the thread ENTRY whose mbox has the sha256 DIGEST, or None."""
+    stored = _current(cache, entry, digest, catalogue)
     if stored is None:
         return None
     try:
@@ -256,10 +288,11 @@ def thread_facts(cache: ThreadCache, entry: CachedThread, data: bytes,
         return None
 
 
-def lookup(cache: ThreadCache, entry: CachedThread, data: bytes, catalogue: str,
+def lookup(cache: ThreadCache, entry: CachedThread, digest: str, catalogue: str,
            revision: int) -> SiteSnapshot | None:
-    """The cached snapshot of REVISION of the thread ENTRY whose mbox is DATA, or None."""
-    stored = _current(cache, entry, data, catalogue)
+    """The cached snapshot of REVISION of the thread ENTRY whose mbox has the sha256 DIGEST,
+    or None."""
+    stored = _current(cache, entry, digest, catalogue)
     if stored is None:
         return None
     try:
@@ -278,10 +311,10 @@ def _round_trips(record: dict[str, Any], snap: SiteSnapshot) -> bool:
     return back == snap
 
 
-def store(cache: ThreadCache, entry: CachedThread, data: bytes, catalogue: str,
+def store(cache: ThreadCache, entry: CachedThread, digest: str, catalogue: str,
           series: Series, snap: SiteSnapshot | None = None) -> bool:
-    """Keep the facts of the thread ENTRY (mbox DATA, parsed as SERIES) and SNAP, one of its
-    revisions; False when nothing was written (a record that does not read back equal, a
+    """Keep the facts of the thread ENTRY (mbox sha256 DIGEST, parsed as SERIES) and SNAP, one
+    of its revisions; False when nothing was written (a record that does not read back equal, a
     read-only or full directory)."""
     record = None
     if snap is not None:
@@ -289,9 +322,10 @@ def store(cache: ThreadCache, entry: CachedThread, data: bytes, catalogue: str,
         if not _round_trips(record, snap):
             return False
     path = _path(cache, entry)
-    stored = _current(cache, entry, data, catalogue)
+    stored = _current(cache, entry, digest, catalogue)
     if stored is None or not isinstance(stored.get("records"), dict):
-        stored = {"key": _key(data, catalogue), "records": {}}
+        stored = {"key": _key(digest, catalogue), "records": {}}
+    stored = {**stored, "records": dict(stored["records"])}  # the read copy stays as read
     latest = SeriesIdentity.of(series, series.latest)
     stored.update(latest=series.latest.number, revisions=sorted(series.revisions),
                   msgids=sorted(series.messages),

@@ -259,9 +259,10 @@ def test_another_catalogue_does_not_read_the_built_in_ones_results(demo, capsys,
     entry = ThreadCache(cache).find(MIGRATE_V1)
     data = ThreadCache(cache).path_of(entry).read_bytes()
     built_in = sitecache.catalogue_fingerprint(None)
-    assert sitecache.lookup(ThreadCache(cache), entry, data, built_in, 1) is not None
+    digest = sitecache.thread_digest(data)
+    assert sitecache.lookup(ThreadCache(cache), entry, digest, built_in, 1) is not None
     other = sitecache.catalogue_fingerprint(user)
-    assert sitecache.lookup(ThreadCache(cache), entry, data, other, 1) is None
+    assert sitecache.lookup(ThreadCache(cache), entry, digest, other, 1) is None
 
 
 def test_sites_that_json_cannot_hold_are_not_cached(demo):
@@ -273,7 +274,8 @@ def test_sites_that_json_cannot_hold_are_not_cached(demo):
     odd = dataclasses.replace(found.sites[0], problems=(frozenset({"x"}),))  # type: ignore[arg-type]
     found.sites[0] = odd
     snap = sitecache.SiteSnapshot.of(thread, thread.latest, found, None)
-    assert not sitecache.store(ThreadCache(cache), entry, data, "built-in", thread, snap)
+    assert not sitecache.store(ThreadCache(cache), entry, sitecache.thread_digest(data),
+                               "built-in", thread, snap)
     assert not _snapshot_file(cache).exists()
     assert isinstance(odd, CallSite)
 
