@@ -123,7 +123,7 @@ def _cached_snapshot(args: argparse.Namespace, thread: ThreadSource, key: str,
     if thread.entry is None:
         return None
     cache = thread.cache
-    digest = sitecache.thread_digest(thread.data)
+    digest = _digest(thread.entry, thread.data)
     facts = sitecache.thread_facts(cache, thread.entry, digest, key)
     if facts is None:
         return None
@@ -136,12 +136,19 @@ def _cached_snapshot(args: argparse.Namespace, thread: ThreadSource, key: str,
     if newest is None:
         return sitecache.lookup(cache, thread.entry, digest, key, facts.latest)
     entry, data = cache.read(newest.msgid)
-    digest = sitecache.thread_digest(data)
+    digest = _digest(entry, data)
     later = sitecache.thread_facts(cache, entry, digest, key)
     snap = None if later is None else sitecache.lookup(cache, entry, digest, key, later.latest)
     if snap is not None:
         announce(args, switched_notice(later.latest, facts.latest))
     return snap
+
+
+def _digest(entry: CachedThread, data: bytes) -> str:
+    """The sha256 of a cached thread's DATA (the index's, which cache.read has checked)."""
+    from reviewtui import sitecache
+
+    return entry.sha256 or sitecache.thread_digest(data)
 
 
 def _analyse(args: argparse.Namespace, thread: ThreadSource, catalogue: Catalogue, key: str,
@@ -164,7 +171,7 @@ def _analyse(args: argparse.Namespace, thread: ThreadSource, catalogue: Catalogu
     snap = sitecache.SiteSnapshot.of(loaded.series, loaded.revision, found, talk)
     for name, (entry, data, series) in parsed.items():
         mine = loaded.entry is not None and name == loaded.entry.key
-        sitecache.store(thread.cache, entry, sitecache.thread_digest(data), key, series,
+        sitecache.store(thread.cache, entry, _digest(entry, data), key, series,
                         snap if mine else None)
     return snap
 

@@ -137,6 +137,15 @@ def message_id(msg: EmailMessage) -> str | None:
     return match.group(1) if match else None
 
 
+def _policy_reads_message_id(msg: EmailMessage) -> bool:
+    """Whether the policy's parser reads the Message-ID: b4 reads it too, and `<@>` or `<>`
+    make the parser raise."""
+    try:
+        return bool(msg.get("Message-ID"))
+    except (IndexError, ValueError, TypeError):
+        return False
+
+
 def parse_messages(data: bytes, policy: EmailPolicy) -> tuple[list[EmailMessage], int]:
     """Parsed messages of DATA that have a usable Message-ID, and how many others were skipped."""
     parser = email.parser.BytesParser(policy=policy)
@@ -144,7 +153,7 @@ def parse_messages(data: bytes, policy: EmailPolicy) -> tuple[list[EmailMessage]
     skipped = 0
     for raw in raw_messages(data):
         msg = parser.parsebytes(raw)
-        if message_id(msg):
+        if message_id(msg) and _policy_reads_message_id(msg):
             msgs.append(msg)
         else:
             skipped += 1
