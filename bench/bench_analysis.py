@@ -92,7 +92,7 @@ def _message(subject: str, msgid: str, parents: list[str], body: str, minute: in
     msg["Subject"] = subject
     msg["Date"] = email.utils.format_datetime(
         email.utils.localtime().replace(year=2023, month=8, day=1, hour=minute // 60 % 24,
-                                        minute=minute % 60))
+                                        minute=minute % 60, second=0, microsecond=0))
     msg["Message-ID"] = f"<{msgid}>"
     if parents:
         msg["In-Reply-To"] = f"<{parents[-1]}>"
@@ -101,8 +101,12 @@ def _message(subject: str, msgid: str, parents: list[str], body: str, minute: in
     return b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + msg.as_bytes() + b"\n"
 
 
-def generated_series(patch_count: int) -> bytes:
-    """A series of PATCH_COUNT patches with REPLIES_PER_PATCH replies each, from the corpus."""
+def generated_series(patch_count: int, *, quote: bool = False) -> bytes:
+    """A series of PATCH_COUNT patches with REPLIES_PER_PATCH replies each, from the corpus.
+
+    QUOTE: every reply first quotes the whole patch it answers, as a reviewer's mail client
+    does (26 MB for 500 patches instead of 16 MB).
+    """
     patch_bodies, reply_bodies = corpus_templates()
     out = io.BytesIO()
     cover = "bench-0@example.org"
@@ -113,12 +117,17 @@ def generated_series(patch_count: int) -> bytes:
     for n in range(1, patch_count + 1):
         pid = f"bench-{n}@example.org"
         subject = f"[PATCH {n}/{patch_count}] mm: generated change {n}"
-        out.write(_message(subject, pid, [cover], patch_bodies[n % len(patch_bodies)], minute))
+        patch_body = patch_bodies[n % len(patch_bodies)]
+        out.write(_message(subject, pid, [cover], patch_body, minute))
         minute += 1
         chain = [cover, pid]
         for r in range(REPLIES_PER_PATCH):
             rid = f"bench-{n}-r{r}@example.org"
             body = reply_bodies[(n * REPLIES_PER_PATCH + r) % len(reply_bodies)]
+            if quote:
+                body = ("On Tue, Aug 1, 2023, Bench Author wrote:\n"
+                        + "".join(f"> {line}\n" for line in patch_body.splitlines())
+                        + "\n" + body)
             out.write(_message(f"Re: {subject}", rid, list(chain), body, minute))
             minute += 1
             chain = chain + [rid] if r % 3 else [cover, pid, rid]

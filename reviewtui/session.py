@@ -14,13 +14,23 @@ from typing import TYPE_CHECKING
 from reviewtui import config
 from reviewtui.analysis.callsite import CallSite
 from reviewtui.analysis.catalogue import Catalogue, load_catalogue
-from reviewtui.commands.common import LoadedThread, catalogue_path, open_thread
+from reviewtui.commands.common import (
+    LoadedThread,
+    ThreadSource,
+    catalogue_path,
+    load_thread,
+    open_thread,
+    read_thread,
+)
 from reviewtui.errors import UsageError
-from reviewtui.model.thread import Patch, Revision
+from reviewtui.lore.cache import CachedThread
+from reviewtui.model.thread import Patch, Revision, Series
 from reviewtui.store import ReviewStore, SiteTag, patch_key
 
 if TYPE_CHECKING:
+    from reviewtui.analysis.sites import RevisionSites
     from reviewtui.analysis.tree_audit import TreeRow
+    from reviewtui.sitecache import PatchOutline, RevisionOutline, SiteSnapshot, TalkIds
     from reviewtui.tree.audit import TreeReport
 
 
@@ -59,7 +69,114 @@ def review_context(args: argparse.Namespace) -> ReviewContext:
     return ctx
 
 
-def scan_tree(ctx: ReviewContext, tree: str, state: str | None) -> None:
+@dataclass
+class SiteContext:
+    """A revision's call sites, catalogue and family: what `sites`, `tag`, `untag` and `mark`
+    need. It comes from the sites cache when that is current (no message is parsed), else
+    from loading and analysing the thread, which refreshes the sites cache."""
+
+    catalogue: Catalogue
+    found: RevisionSites
+    revision: RevisionOutline
+    family: str
+    thread_problems: tuple[str, ...] = ()
+    talk: dict[str, TalkIds] | None = None  # site id -> its discussion, when asked for
+    tree: TreeReport | None = None
+    remaining: list[TreeRow] = field(default_factory=list)
+
+    @property
+    def sites(self) -> list[CallSite]:
+        """The revision's call sites, patch by patch."""
+        return self.found.sites
+
+
+def site_context(args: argparse.Namespace, *, discussion: bool = False) -> SiteContext:
+    """The sites of the revision open_thread would choose (with their discussion if
+    DISCUSSION), from the sites cache when it is current."""
+    from reviewtui import sitecache
+    from reviewtui.lore.revisions import family_of
+
+    tree = getattr(args, "tree", None)
+    if tree:
+        from reviewtui.tree.scan import check_tree
+
+        check_tree(tree)  # fail before loading the thread
+    catalogue = load_catalogue(catalogue_path(args))
+    thread = read_thread(args)
+    key = sitecache.catalogue_fingerprint(catalogue_path(args))
+    snap = _cached_snapshot(args, thread, key)
+    if snap is None or (discussion and snap.talk is None):
+        snap = _analyse(args, thread, catalogue, key, discussion)
+    ctx = SiteContext(catalogue, snap.found, snap.revision,
+                      family_of(thread.cache, snap.identity).key, snap.thread_problems, snap.talk)
+    if tree:
+        scan_tree(ctx, tree, getattr(args, "tree_state", "auto"))
+    return ctx
+
+
+def _cached_snapshot(args: argparse.Namespace, thread: ThreadSource, key: str,
+                     ) -> SiteSnapshot | None:
+    """The cached snapshot of the revision open_thread would choose, if the cache has it."""
+    from reviewtui import sitecache
+    from reviewtui.commands.common import announce, newest_cached, switched_notice
+
+    if thread.entry is None:
+        return None
+    cache = thread.cache
+    digest = _digest(thread.entry, thread.data)
+    facts = sitecache.thread_facts(cache, thread.entry, digest, key)
+    if facts is None:
+        return None
+    wanted = getattr(args, "revision", None)
+    if wanted is not None:
+        if wanted not in facts.revisions:
+            return None  # another thread of the family: the full path finds it
+        return sitecache.lookup(cache, thread.entry, digest, key, wanted)
+    newest = newest_cached(cache, facts.identity, facts.latest)
+    if newest is None:
+        return sitecache.lookup(cache, thread.entry, digest, key, facts.latest)
+    entry, data = cache.read(newest.msgid)
+    digest = _digest(entry, data)
+    later = sitecache.thread_facts(cache, entry, digest, key)
+    snap = None if later is None else sitecache.lookup(cache, entry, digest, key, later.latest)
+    if snap is not None:
+        announce(args, switched_notice(later.latest, facts.latest))
+    return snap
+
+
+def _digest(entry: CachedThread, data: bytes) -> str:
+    """The sha256 of a cached thread's DATA (the index's, which cache.read has checked)."""
+    from reviewtui import sitecache
+
+    return entry.sha256 or sitecache.thread_digest(data)
+
+
+def _analyse(args: argparse.Namespace, thread: ThreadSource, catalogue: Catalogue, key: str,
+             discussion: bool) -> SiteSnapshot:
+    """Load and analyse THREAD; keep the result (and the facts of every cached thread parsed
+    on the way) in the sites cache."""
+    from reviewtui import sitecache
+    from reviewtui.analysis.discussion import site_talk_map
+    from reviewtui.analysis.sites import scan_revision
+
+    parsed: dict[str, tuple[CachedThread, bytes, Series]] = {}
+    loaded = load_thread(args, thread,
+                         seen=lambda entry, data, series: parsed.update(
+                             {entry.key: (entry, data, series)}))
+    found = scan_revision(loaded.revision, catalogue)
+    talk = None
+    if discussion:
+        talk = {sid: sitecache.TalkIds(*(tuple(t.msgids(g)) for g in sitecache.TALK_GROUPS))
+                for sid, t in site_talk_map(loaded.series, loaded.revision, found.sites).items()}
+    snap = sitecache.SiteSnapshot.of(loaded.series, loaded.revision, found, talk)
+    for name, (entry, data, series) in parsed.items():
+        mine = loaded.entry is not None and name == loaded.entry.key
+        sitecache.store(thread.cache, entry, _digest(entry, data), key, series,
+                        snap if mine else None)
+    return snap
+
+
+def scan_tree(ctx: ReviewContext | SiteContext, tree: str, state: str | None) -> None:
     """Fill CTX's tree audit and its remaining call sites from the kernel tree TREE."""
     from reviewtui.analysis.tree_audit import tree_site_records
     from reviewtui.tree.audit import run_tree_audit
@@ -83,7 +200,7 @@ def open_store(args: argparse.Namespace) -> ReviewStore:
     return ReviewStore.open(config.state_file(getattr(args, "state", None)))
 
 
-def stored_tags(args: argparse.Namespace, ctx: ReviewContext,
+def stored_tags(args: argparse.Namespace, ctx: ReviewContext | SiteContext,
                 sites: Sequence[CallSite | TreeRow] | None = None) -> dict[str, SiteTag]:
     """Tags of SITES (default: the context's sites); a missing state file is not created."""
     chosen = list(ctx.sites if sites is None else sites)
@@ -114,7 +231,7 @@ def reply_material(store: ReviewStore, ctx: ReviewContext) -> tuple[list, list]:
     return notes, comments
 
 
-def find_site(ctx: ReviewContext, site_id: str) -> CallSite:
+def find_site(ctx: ReviewContext | SiteContext, site_id: str) -> CallSite:
     """The site whose id is SITE_ID (or a unique prefix of it); UsageError lists the valid ones."""
     candidates = [*ctx.sites, *ctx.remaining]
     exact = [s for s in candidates if s.id == site_id]
@@ -141,7 +258,7 @@ def check_requirement(catalogue: Catalogue, requirement: str) -> str:
     raise UsageError(f"unknown requirement {requirement!r}; valid: {valid}")
 
 
-def find_patch(revision: Revision, text: str) -> Patch:
+def find_patch(revision: Revision | RevisionOutline, text: str) -> Patch | PatchOutline:
     """Patch N (or 'N/M') of REVISION; UsageError lists the patches."""
     number = text.split("/", 1)[0].strip()
     patch = revision.patch(int(number)) if number.isdigit() else None
@@ -151,7 +268,7 @@ def find_patch(revision: Revision, text: str) -> Patch:
     return patch
 
 
-def patch_label(revision: Revision, number: int | None) -> str:
+def patch_label(revision: Revision | RevisionOutline, number: int | None) -> str:
     """'n/m' of patch NUMBER ('tree' for a remaining tree use, which has no patch)."""
     if number is None:
         return "tree"

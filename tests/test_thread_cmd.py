@@ -33,7 +33,8 @@ def _mbox(name: str) -> str:
 
 def test_json_contract_shape(capsys):
     data = _json(capsys, "--mbox", _mbox("migrate-folio-conversion"))
-    assert set(data) == {"messages", "patches"}
+    assert set(data) == {"messages", "patches", "problems"}
+    assert data["problems"] == []
     assert len(data["messages"]) == 32
     for msg in data["messages"]:
         assert set(msg) == MESSAGE_KEYS

@@ -15,6 +15,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from reviewtui.analysis.attribution import attribute
 from reviewtui.analysis.callsite import CallSite
@@ -24,6 +25,7 @@ from reviewtui.model.thread import Revision
 
 # \s covers U+00A0 and U+202F; zero-width characters are invisible in quotes too.
 _BLANKS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _FILE_HEADER = re.compile(r"^(?:diff --git a/\S+ b/(\S+)|\+\+\+ (?:b/)?(\S+)|--- (?:a/)?(\S+))")
 _NOISE = re.compile(
@@ -85,7 +87,7 @@ def indent_width(marker: str, text: str) -> int:
 
 def is_distinct(key: str) -> bool:
     """True when KEY is specific enough to count as evidence of a diff line."""
-    return len(key) >= MIN_DISTINCT and any(c.isalnum() for c in key)
+    return len(key) >= MIN_DISTINCT and _ALNUM.search(key) is not None
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,7 @@ def _place_sites(hunks: list[IndexedHunk], sites: Sequence[CallSite]):
     return placed
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):  # a tuple: built for every quoted line of every reply
     """One quoted line, classified: kind " ", "+", "-", "@" (hunk header), "f" (file header),
     "s" (diffstat) or "" (blank or noise). alt is the key under the other reading of a +/-."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # One quote level is '>' plus at most one blank; "> >", ">>" and ">\xa0>" all nest.
 _QUOTE_PREFIX = re.compile(r"(?:>[ \t\u00a0]?)+")
@@ -44,8 +45,7 @@ class Block:
     text: str  # own text and attributions: body[start:end]; quotes: lines joined by "\n"
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):  # a tuple: built for every line of every reply
     depth: int
     content: str
     start: int
@@ -79,7 +79,8 @@ def _is_blank(text: str) -> bool:
 def is_attribution(text: str) -> bool:
     """True for 'On <date>, X wrote:' style lines (and 'X writes:', 'Quoting X (date)')."""
     text = text.strip()
-    if not text or len(text) > 300:
+    # Both patterns end in ":" or ")" (then blanks): test that first, it rules out most lines.
+    if not text or len(text) > 300 or text[-1] not in ":)":
         return False
     return bool(_ATTRIBUTION_END.search(text) or _QUOTING.match(text))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,13 @@ from typing import TYPE_CHECKING
 from reviewtui import config
 from reviewtui.errors import UsageError
 from reviewtui.lore.cache import CachedThread, ThreadCache
-from reviewtui.lore.revisions import find_family, series_key, subject_revision
+from reviewtui.lore.revisions import (
+    SeriesIdentity,
+    family_of,
+    find_family,
+    series_key,
+    subject_revision,
+)
 from reviewtui.model.thread import Revision, Series
 from reviewtui.text_safety import clean, clean_line, one_line
 
@@ -82,14 +89,20 @@ class LoadedThread:
     notice: str = ""
 
 
-def open_thread(args: argparse.Namespace) -> LoadedThread:
-    """Load THREAD from the cache (or --mbox FILE); fetch only when --refresh asks.
+@dataclass
+class ThreadSource:
+    """The raw mbox of THREAD (or --mbox FILE) and where it came from."""
 
-    Without --revision, a cached THREAD is reviewed at the latest revision of its series that
-    the cache knows (a linked or matching newer thread), and the notice says so.
-    """
+    data: bytes
+    source: str
+    entry: CachedThread | None
+    cache: ThreadCache
+    mbox: str | None = None
+
+
+def read_thread(args: argparse.Namespace) -> ThreadSource:
+    """Read THREAD from the cache (or --mbox FILE); fetch first only when --refresh asks."""
     from reviewtui.lore.fetch import parse_thread_ref, read_mbox_file
-    from reviewtui.model.load import load_series
 
     mbox = getattr(args, "mbox", None)
     thread = getattr(args, "thread", None)
@@ -112,21 +125,47 @@ def open_thread(args: argparse.Namespace) -> LoadedThread:
         source = f"cache:{entry.msgid}"
     else:
         raise UsageError("give a THREAD (message-id or lore URL) or --mbox FILE")
-    series = load_series(data)
+    return ThreadSource(data=data, source=source, entry=entry, cache=thread_cache(args),
+                        mbox=mbox)
+
+
+def open_thread(args: argparse.Namespace) -> LoadedThread:
+    """Load THREAD from the cache (or --mbox FILE); fetch only when --refresh asks.
+
+    Without --revision, a cached THREAD is reviewed at the latest revision of its series that
+    the cache knows (a linked or matching newer thread), and the notice says so.
+    """
+    return load_thread(args, read_thread(args))
+
+
+def load_thread(args: argparse.Namespace, thread: ThreadSource,
+                seen: Callable[[CachedThread, bytes, Series], None] | None = None,
+                ) -> LoadedThread:
+    """Parse THREAD's mbox and pick the revision to review (see open_thread). SEEN, if given,
+    is told every cached thread parsed on the way (entry, mbox bytes, series)."""
+    from reviewtui.model.load import load_series
+
+    def parsed(entry: CachedThread | None, data: bytes) -> Series:
+        series = load_series(data)
+        if seen is not None and entry is not None:
+            seen(entry, data, series)
+        return series
+
+    series = parsed(thread.entry, thread.data)
+    source, entry, cache, mbox = thread.source, thread.entry, thread.cache, thread.mbox
     wanted = getattr(args, "revision", None)
-    cache = thread_cache(args)
     given = series.latest.number
     newest = _newest_cached(cache, series)
     notice = ""
     if wanted is not None and wanted not in series.revisions and entry is not None:
-        series, entry = _other_revision(cache, series, wanted)
+        entry, data = cache.read(_other_revision(cache, series, wanted).msgid)
+        series = parsed(entry, data)
         source = f"cache:{entry.msgid}"
     elif wanted is None and entry is not None and newest is not None:
         entry, data = cache.read(newest.msgid)
-        series = load_series(data)
+        series = parsed(entry, data)
         source = f"cache:{entry.msgid}"
-        notice = (f"v{series.latest.number} exists: reviewing v{series.latest.number}; "
-                  f"--revision {given} for v{given}")
+        notice = switched_notice(series.latest.number, given)
     try:
         revision = series.revision(wanted)
     except KeyError as exc:
@@ -141,35 +180,48 @@ def open_thread(args: argparse.Namespace) -> LoadedThread:
     # The command line says it when reviewtui chose another revision than the thread named;
     # an older --revision asked for by name is only flagged by review (banner, --print).
     switched = wanted is None and entry is not None and newest is not None
-    if switched and getattr(args, "announce", True) and notice not in NOTICES:
-        NOTICES.append(notice)
+    if switched:
+        announce(args, notice)
     return LoadedThread(series=series, revision=revision, source=source, entry=entry,
                         family=family, cache=cache, notice=notice)
 
 
+def switched_notice(reviewed: int, given: int) -> str:
+    """The notice when a newer cached revision is reviewed instead of the one named."""
+    return f"v{reviewed} exists: reviewing v{reviewed}; --revision {given} for v{given}"
+
+
+def announce(args: argparse.Namespace, notice: str) -> None:
+    """Say NOTICE once after the command (unless the command announces it itself)."""
+    if getattr(args, "announce", True) and notice not in NOTICES:
+        NOTICES.append(notice)
+
+
 def _newest_cached(cache: ThreadCache, series: Series) -> CachedThread | None:
     """The cached thread of SERIES's family holding a newer revision than SERIES has, if any."""
-    best, newest = series.latest.number, None
-    for member in find_family(cache, series, series.latest).threads:
+    return newest_cached(cache, SeriesIdentity.of(series, series.latest), series.latest.number)
+
+
+def newest_cached(cache: ThreadCache, ident: SeriesIdentity, latest: int) -> CachedThread | None:
+    """The cached thread of the family of the thread IDENT describes (whose latest revision
+    is LATEST) holding a newer revision, if any."""
+    best, newest = latest, None
+    for member in family_of(cache, ident).threads:
         number = subject_revision(member.subject)
-        if number > best and member.msgid not in series.messages:
+        if number > best and member.msgid not in ident.msgids:
             best, newest = number, member
     return newest
 
 
-def _other_revision(cache: ThreadCache, series: Series, wanted: int):
-    """Load the cached thread of the same series family that holds revision WANTED."""
-    from reviewtui.model.load import load_series
-
+def _other_revision(cache: ThreadCache, series: Series, wanted: int) -> CachedThread:
+    """The cached thread of the same series family that holds revision WANTED."""
     family = find_family(cache, series, series.latest)
     for member in family.threads:
         if subject_revision(member.subject) == wanted:
-            entry, data = cache.read(member.msgid)
-            return load_series(data), entry
+            return member
     have = sorted({subject_revision(t.subject) for t in family.threads} | set(series.revisions))
     raise UsageError(f"revision v{wanted} of this series is not cached (have: "
                      f"{', '.join(f'v{n}' for n in have)}); fetch it first")
-
 
 
 PIPED_WIDTH = 200

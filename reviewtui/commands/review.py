@@ -63,6 +63,8 @@ def print_series(args: argparse.Namespace) -> int:
     console.print(f"[bold]{shown(rev.subject)}[/] v{rev.number} by {shown(rev.author)} "
                   f"<{shown(rev.email)}>  ({len(loaded.series.messages)} messages, "
                   f"revisions: {', '.join(f'v{n}' for n in sorted(loaded.series.revisions))})")
+    for problem in loaded.series.problems:
+        console.print(f"  [yellow]problem:[/] {shown(problem)}")
     for patch in rev.patches:
         files = ", ".join(f"{shown(f.path)} ({len(f.hunks)} hunks)" for f in patch.diff.files)
         console.print(f"  [cyan]{patch.label}[/] {shown(patch.subject)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich import box
@@ -11,22 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from reviewtui.analysis.callsite import CallSite
-from reviewtui.analysis.catalogue import Catalogue, load_catalogue
-from reviewtui.analysis.discussion import SiteTalk, site_talk_map
+from reviewtui.analysis.catalogue import Catalogue
+from reviewtui.analysis.discussion import SiteTalk
 from reviewtui.analysis.explain import delta_summary
 from reviewtui.analysis.sitejson import site_to_json
-from reviewtui.analysis.sites import RevisionSites, scan_revision
+from reviewtui.analysis.sites import RevisionSites
 from reviewtui.analysis.verdict import verdict as verdict_of
-from reviewtui.commands.common import (
-    add_command,
-    add_thread_arguments,
-    catalogue_path,
-    open_thread,
-    output_console,
-    shown,
-)
+from reviewtui.commands.common import add_command, add_thread_arguments, output_console, shown
 from reviewtui.model.thread import Revision
-from reviewtui.session import ReviewContext, stored_tags
+from reviewtui.session import site_context, stored_tags
+from reviewtui.sitecache import RevisionOutline, TalkIds
 from reviewtui.store import SiteTag
 from reviewtui.text_safety import json_dumps, one_line
 
@@ -56,7 +51,7 @@ class SiteReview:
 
     tags: dict[str, SiteTag]
     discussion: dict[str, list[str]]
-    talk: dict[str, SiteTalk] | None = None  # grouped: site, elsewhere in the hunk, patch
+    talk: dict[str, SiteTalk | TalkIds] | None = None  # grouped: site, elsewhere in hunk, patch
 
     def requirement(self, site_id: str) -> str | None:
         """The site's requirement tag, if any."""
@@ -71,12 +66,9 @@ class SiteReview:
 
 def run(args: argparse.Namespace) -> int:
     """Print the sites of the chosen revision with their tags, verdicts and discussion."""
-    catalogue = load_catalogue(catalogue_path(args))
-    loaded = open_thread(args)
-    revision = loaded.revision
-    found = scan_revision(revision, catalogue)
-    ctx = ReviewContext(loaded, catalogue, found.sites, loaded.family)
-    talk = site_talk_map(loaded.series, revision, found.sites)
+    ctx = site_context(args, discussion=True)
+    found, revision, catalogue = ctx.found, ctx.revision, ctx.catalogue
+    talk = ctx.talk or {}
     review = SiteReview(
         tags=stored_tags(args, ctx),
         discussion={sid: t.msgids("site") for sid, t in talk.items()},
@@ -84,12 +76,14 @@ def run(args: argparse.Namespace) -> int:
     )
     if getattr(args, "format", "table") == "json":
         _print_json(found, revision, catalogue, review)
+        for problem in ctx.thread_problems:
+            print(f"reviewtui: thread: {one_line(problem)}", file=sys.stderr)
     else:
-        print_table(found, revision, output_console(), catalogue, review)
+        print_table(found, revision, output_console(), catalogue, review, ctx.thread_problems)
     return 0
 
 
-def _print_json(found: RevisionSites, revision: Revision, catalogue: Catalogue,
+def _print_json(found: RevisionSites, revision: Revision | RevisionOutline, catalogue: Catalogue,
                 review: SiteReview) -> None:
     talk = review.talk or {}
     rows = [
@@ -105,9 +99,10 @@ def _print_json(found: RevisionSites, revision: Revision, catalogue: Catalogue,
             print(f"reviewtui: patch {patch.label}: {one_line(problem)}", file=sys.stderr)
 
 
-def print_table(found: RevisionSites, revision: Revision, console: Console,
-                catalogue: Catalogue, review: SiteReview) -> None:
-    """Sites grouped by patch, with the problems of each patch."""
+def print_table(found: RevisionSites, revision: Revision | RevisionOutline, console: Console,
+                catalogue: Catalogue, review: SiteReview,
+                thread_problems: Sequence[str] = ()) -> None:
+    """Sites grouped by patch, with the problems of the thread and of each patch."""
     by_patch: dict[int, list[CallSite]] = {}
     for site in found.sites:
         by_patch.setdefault(site.patch, []).append(site)
@@ -116,6 +111,8 @@ def print_table(found: RevisionSites, revision: Revision, console: Console,
     console.print("[dim]FP: an exclusive folio reported shared; FN: a shared folio reported "
                   "exclusive (introduced / removed / traded by the change, each with the "
                   "smallest scenario that shows it)[/dim]")
+    for problem in thread_problems:
+        console.print(f"[yellow]thread problem:[/yellow] {shown(one_line(problem))}")
     if found.base is not None:
         console.print(f"[dim]API semantics as of {shown(found.base.label)}[/dim]")
     for helper in found.helpers.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from reviewtui.analysis.callsite import CallSite
-from reviewtui.commands.common import add_command, add_thread_arguments, open_thread
+from reviewtui.commands.common import add_command, add_thread_arguments
 from reviewtui.errors import UsageError
 from reviewtui.session import (
     add_tree_arguments,
@@ -14,8 +14,8 @@ from reviewtui.session import (
     find_site,
     open_store,
     patch_label,
-    review_context,
     reviewer_identity,
+    site_context,
 )
 from reviewtui.store import CHANGES_REQUESTED, PATCH_STATES, REVIEWED_BY, ReviewStore
 from reviewtui.text_safety import one_line
@@ -78,7 +78,7 @@ def run_tag(args: argparse.Namespace) -> int:
     """Tag one site and print it with its verdict."""
     from reviewtui.analysis.verdict import verdict
 
-    ctx = review_context(args)
+    ctx = site_context(args)
     site = find_site(ctx, args.site)
     requirement = check_requirement(ctx.catalogue, args.requirement)
     with open_store(args) as store:
@@ -96,7 +96,7 @@ def run_tag(args: argparse.Namespace) -> int:
 
 def run_untag(args: argparse.Namespace) -> int:
     """Remove a site's tag in this revision."""
-    ctx = review_context(args)
+    ctx = site_context(args)
     site = find_site(ctx, args.site)
     with open_store(args) as store:
         removed = store.clear_tag(ctx.family, ctx.revision.number, site.id)
@@ -111,12 +111,12 @@ def run_mark(args: argparse.Namespace) -> int:
     if wants and args.patch_state != "reviewed":
         option = "--queue-reviewed-by" if args.queue_reviewed_by else "--request-changes"
         raise UsageError(f"{option} goes with the state 'reviewed'")
-    loaded = open_thread(args)
-    patch = find_patch(loaded.revision, args.patch)
+    ctx = site_context(args)  # the patch list comes from the sites cache when it is current
+    patch = find_patch(ctx.revision, args.patch)
     queued = True if args.queue_reviewed_by else (False if args.unqueue else None)
     changes = True if args.request_changes else (False if args.unqueue else None)
     with open_store(args) as store:
-        state = store.set_patch_state(loaded.family, loaded.revision.number, patch.subject,
+        state = store.set_patch_state(ctx.family, ctx.revision.number, patch.subject,
                                       args.patch_state, queued=queued, changes_requested=changes,
                                       who=_who(store))
     queued_text = {REVIEWED_BY: " (Reviewed-by queued)",

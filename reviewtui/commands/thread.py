@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     discussion = analyse_discussion(series, revision, _sites(revision, args))
     messages = thread_messages(series, revision)
     if getattr(args, "format", "text") == "json":
-        sys.stdout.write(json_dumps(thread_json(messages, revision, discussion), indent=2))
+        data = thread_json(messages, revision, discussion)
+        data["problems"] = list(series.problems)
+        sys.stdout.write(json_dumps(data, indent=2))
         sys.stdout.write("\n")
     else:
         print_tree(series, revision, messages, discussion, output_console())
@@ -156,6 +158,8 @@ def print_tree(series: Series, revision: Revision, messages: list[Message],
     note = f"; also in this thread: {', '.join(f'v{n}' for n in others)}" if others else ""
     console.print(f"[bold]{clean(revision.subject)}[/] v{revision.number}, "
                   f"{len(messages)} messages{note}")
+    for problem in series.problems:
+        console.print(f"[yellow]problem:[/] {clean(problem)}")
     shown = {m.msgid: m for m in messages}
     children: dict[str | None, list[Message]] = {}
     for message in messages:

@@ -57,39 +57,59 @@ class SeriesFamily:
     threads: tuple[CachedThread, ...]
 
 
-def _manual_family(cache: ThreadCache, msgid: str) -> str | None:
-    return cache.links().get(msgid)
+@dataclass(frozen=True)
+class SeriesIdentity:
+    """What family matching needs of a loaded thread and one of its revisions."""
+
+    root_msgid: str
+    msgids: frozenset[str]
+    subject: str
+    email: str
+    change_id: str | None
+    cover_links: frozenset[str]
+
+    @classmethod
+    def of(cls, series: Series, revision: Revision) -> SeriesIdentity:
+        """The identity of REVISION in the thread SERIES."""
+        cover = revision.cover
+        return cls(root_msgid=series.root_msgid, msgids=frozenset(series.messages),
+                   subject=revision.subject, email=revision.email or "",
+                   change_id=revision.change_id,
+                   cover_links=frozenset(linked_msgids(cover.body) if cover else ()))
 
 
 def find_family(cache: ThreadCache, series: Series, revision: Revision) -> SeriesFamily:
     """Related cached threads of SERIES and the family key shared by all its revisions."""
-    manual = _manual_family(cache, series.root_msgid)
+    return family_of(cache, SeriesIdentity.of(series, revision))
+
+
+def family_of(cache: ThreadCache, ident: SeriesIdentity) -> SeriesFamily:
+    """Related cached threads of the thread IDENT describes, and the family key."""
+    links = cache.links()
+    manual = links.get(ident.root_msgid)
     threads = cache.threads()
     if manual is not None:
-        members = [t for t in threads if cache.links().get(t.msgid) == manual]
+        members = [t for t in threads if links.get(t.msgid) == manual]
         return SeriesFamily(key=manual, threads=tuple(members))
-    stem = subject_stem(revision.subject)
-    author = (revision.email or "").lower()
-    cover_links: set[str] = set()
-    if revision.cover is not None:
-        cover_links = linked_msgids(revision.cover.body)
-    own = set(series.messages)
+    stem = subject_stem(ident.subject)
+    author = ident.email.lower()
+    own = ident.msgids
     members = []
     for entry in threads:
-        if cache.links().get(entry.msgid):
+        if links.get(entry.msgid):
             continue  # the reviewer placed it in another family by hand
-        if entry.msgid in own or own & set(entry.msgids):
+        if entry.msgid in own or not own.isdisjoint(entry.msgids):
             members.append(entry)
             continue
-        if cover_links & set(entry.msgids):
+        if not ident.cover_links.isdisjoint(entry.msgids):
             members.append(entry)
             continue
         if _email_of(entry.author) == author and _stems_match(subject_stem(entry.subject), stem):
             members.append(entry)
     stems = [subject_stem(t.subject) for t in members] + [stem]
     shortest = min((s for s in stems if s), key=len, default=stem)
-    if revision.change_id:
-        key = f"change-id:{revision.change_id}"
+    if ident.change_id:
+        key = f"change-id:{ident.change_id}"
     else:
         key = f"{author}:{shortest}"
     return SeriesFamily(key=key, threads=tuple(members))

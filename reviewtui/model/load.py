@@ -6,10 +6,13 @@ import argparse
 import logging
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 
 from reviewtui.errors import MboxError
 from reviewtui.model.addresses import format_pair, header_pairs
 from reviewtui.model.diff import commit_message_of, parse_diff, split_commit_and_diff
+from reviewtui.model.links import MAX_REFERENCES, Links, repair_links, trim_references
+from reviewtui.model.mbox import load_policy, message_id, parse_messages
 from reviewtui.model.thread import Message, Patch, Revision, Series
 
 _B4_READY = False
@@ -28,29 +31,20 @@ def setup_b4(config: dict[str, str] | None = None) -> None:
         b4.get_main_config().update(config)
 
 
-def split_mbox(data: bytes) -> list[EmailMessage]:
-    """Split mbox bytes into messages; raise MboxError when there are none."""
+def split_mbox(data: bytes, policy: EmailPolicy | None = None) -> list[EmailMessage]:
+    """Split mbox bytes into messages with a usable Message-ID; MboxError when there are none."""
     setup_b4()
-    import b4
-
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy a 200 MB file)
         raise MboxError("the mbox is empty")
+    if policy is None:
+        policy, _registry = load_policy()
     try:
-        msgs = b4.mailsplit_bytes(data)
-    except Exception as exc:  # b4/liblore raise assorted errors on garbage
+        msgs, _skipped = parse_messages(data, policy)
+    except Exception as exc:  # the email parser raises assorted errors on garbage
         raise MboxError(f"not an mbox: {_short(exc)}") from exc
-    msgs = [m for m in msgs if _has_msgid(m)]
     if not msgs:
         raise MboxError("not an mbox: no message with a Message-ID found")
     return msgs
-
-
-def _has_msgid(msg: EmailMessage) -> bool:
-    """Whether MSG has a usable Message-ID ('<>' or garbage make the email parser raise)."""
-    try:
-        return bool(msg.get("Message-ID"))
-    except (IndexError, ValueError, TypeError):
-        return False
 
 
 def _short(exc: BaseException) -> str:
@@ -85,13 +79,59 @@ def _message(lmsg) -> Message:
     )
 
 
+def _raw_references(msg: EmailMessage) -> list[str]:
+    """References ids as b4 splits them, from the raw header (no policy parsing)."""
+    from liblore.utils import clean_header
+
+    values = [str(v) for k, v in msg.raw_items() if k.lower() == "references"]
+    return [chunk.strip("<>") for value in values for chunk in clean_header(value).split()]
+
+
+def _trim_references(msgs: list[EmailMessage]) -> list[str]:
+    """Cut oversized References headers (on these parsed copies) before b4 reads them.
+
+    b4 de-duplicates References with a list scan: quadratic on a list of 100,000 ids.
+    """
+    known = {message_id(msg) for msg in msgs}
+    problems = []
+    for msg in msgs:
+        refs = _raw_references(msg)
+        if len(refs) <= MAX_REFERENCES:
+            continue
+        kept, problem = trim_references(message_id(msg) or "", refs, known)
+        if problem is None:
+            continue
+        problems.append(problem)
+        del msg["References"]
+        if kept:
+            msg["References"] = " ".join(f"<{ref}>" for ref in kept)
+    return problems
+
+
 def _mailbox(msgs: list[EmailMessage]):
+    """b4's mailbox of MSGS. b4 keeps each message's decoded body; the parsed payload (the raw
+    body again, twice its size when it holds 8-bit bytes) is dropped once b4 has read it."""
     import b4
 
     lmbx = b4.LoreMailbox()
     for msg in msgs:
         lmbx.add_message(msg)
+        msg.set_payload(None)  # only the headers are read from here on (To, Cc)
     return lmbx
+
+
+def _repair_links(lmbx) -> list[str]:
+    """Break References/In-Reply-To loops in b4's parsed messages before get_series walks them.
+
+    Only b4's in-memory copies change; the mbox bytes are never touched.
+    """
+    lmsgs = lmbx.msgid_map
+    links = [Links(m.msgid, m.in_reply_to, tuple(m.references)) for m in lmsgs.values()]
+    repair = repair_links(links, age=lambda msgid: (lmsgs[msgid].date.timestamp(),))
+    for msgid, link in repair.links.items():
+        lmsgs[msgid].in_reply_to = link.in_reply_to
+        lmsgs[msgid].references = list(link.references)
+    return list(repair.problems)
 
 
 def _patch(lmsg, counter: int, expected: int, message: Message, cover_trailers: list) -> Patch:
@@ -207,8 +247,17 @@ def _link_replies(series: Series) -> None:
 
 def load_series(data: bytes) -> Series:
     """Parse a thread mbox into a Series with every revision it holds."""
-    msgs = split_mbox(data)
+    policy, registry = load_policy()
+    try:
+        return _load(split_mbox(data, policy))
+    finally:
+        registry.clear()
+
+
+def _load(msgs: list[EmailMessage]) -> Series:
+    problems = _trim_references(msgs)
     lmbx = _mailbox(msgs)
+    problems += _repair_links(lmbx)
     messages: dict[str, Message] = {}
     for lmsg in lmbx.msgid_map.values():
         messages[lmsg.msgid] = _message(lmsg)
@@ -219,7 +268,7 @@ def load_series(data: bytes) -> Series:
             revisions[number] = rev
     if not revisions:
         raise MboxError("no patch series found in the mbox (no message carries a diff)")
-    series = Series(messages=messages, revisions=revisions, root_msgid="")
+    series = Series(messages=messages, revisions=revisions, root_msgid="", problems=problems)
     series.root_msgid = _root_msgid(series)
     _link_replies(series)
     return series

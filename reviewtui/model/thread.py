@@ -96,6 +96,7 @@ class Series:
     messages: dict[str, Message]
     revisions: dict[int, Revision]
     root_msgid: str
+    problems: list[str] = field(default_factory=list)  # thread-level: broken links, ...
 
     @property
     def latest(self) -> Revision:
