@@ -41,7 +41,7 @@ def test_a_new_reply_to_a_shipped_thread_lands_whole_in_the_own_cache(tmp_path):
     shutil.copytree(DEMO_CACHE, shipped)
     before = _digest(shipped)
     cache = LayeredCache(tmp_path / "own", ThreadCache(shipped))
-    entry, data = cache.read(MIGRATE_V1)
+    _entry, data = cache.read(MIGRATE_V1)
     raws = split_raw(data)
     reply = (b"From: Rita Reviewer <rita@example.org>\nSubject: Re: [PATCH 0/4] x\n"
              b"Message-ID: <late-reply@example.org>\n"
