@@ -25,7 +25,7 @@ from reviewtui.analysis.history import (
 )
 from reviewtui.errors import ReviewtuiError
 from reviewtui.lore.cache import ThreadCache
-from reviewtui.lore.fetch import Progress
+from reviewtui.lore.fetch import Limits, Progress
 from reviewtui.lore.search import SearchResult, fetch_hit_threads, run_search
 from reviewtui.model.thread import Revision, Series
 
@@ -81,7 +81,7 @@ def revision_date(revision: Revision) -> datetime | None:
 
 
 def site_history(series: Series, revision: Revision, site: CallSite, cache: ThreadCache,
-                 server: str, *, since: str | None = None, timeout: float = 30.0,
+                 server: str, *, since: str | None = None, timeout: Limits = 30.0,
                  cached_only: bool = False, fetch: bool = True,
                  progress: Progress | None = None) -> HistoryReport:
     """Search SERVER for the series changing SITE's function and API, fetch and summarise them."""

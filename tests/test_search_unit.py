@@ -214,3 +214,14 @@ def test_relation_and_matching_hunk():
     assert "-\tif (page_mapcount(page) != 1 && page_is_file_lru(page) &&" in hunk
     assert len(hunk) <= 41
     assert matching_hunk(patch, SiteQuery("mm/other.c", ("f",), ("page_mapcount",))) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
+def test_search_and_history_refuse_a_bad_timeout_in_one_line(cli_env, tmp_path, value):
+    for args in (("search", "dfn:mm", "--timeout", value),
+                 ("history", "--mbox", str(CORPUS / "migrate-folio-conversion.mbox"),
+                  "84513eb03846", "--timeout", value)):
+        out = run_cli("--cache-dir", str(tmp_path / "cache"), *args, env=cli_env)
+        assert out.returncode == 2, (args, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--timeout must be a number of seconds" in lines[0]

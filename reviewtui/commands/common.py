@@ -26,6 +26,8 @@ from reviewtui.text_safety import clean, clean_line, one_line
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from reviewtui.lore.http import NetLimits
+
 
 def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """Options accepted both before and after the subcommand name."""
@@ -235,6 +237,13 @@ def output_console() -> Console:
     if sys.stdout.isatty() or "COLUMNS" in os.environ:
         return Console(highlight=False)
     return Console(highlight=False, width=PIPED_WIDTH)
+
+
+def command_limits(timeout_flag: str | None) -> NetLimits:
+    """One deadline (--timeout / REVIEWTUI_TIMEOUT) and size limit for a whole command."""
+    from reviewtui.lore.http import NetLimits
+
+    return NetLimits.start(config.network_timeout(timeout_flag), config.max_fetch_bytes())
 
 
 def stderr_progress():

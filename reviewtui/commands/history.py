@@ -7,7 +7,12 @@ import json
 import sys
 
 from reviewtui import config
-from reviewtui.commands.common import add_command, add_thread_arguments, stderr_progress
+from reviewtui.commands.common import (
+    add_command,
+    add_thread_arguments,
+    command_limits,
+    stderr_progress,
+)
 from reviewtui.errors import UsageError
 
 
@@ -30,8 +35,9 @@ def register(subparsers) -> None:
                         help="use the cached search and threads only (no network)")
     parser.add_argument("--no-fetch", dest="fetch", action="store_false",
                         help="do not fetch the threads that are not cached")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="network timeout (env REVIEWTUI_TIMEOUT; default 30)")
+    parser.add_argument("--timeout", metavar="SECONDS",
+                        help="deadline for the whole command, search and thread fetches "
+                        "(env REVIEWTUI_TIMEOUT; default 30)")
     parser.set_defaults(run=run)
 
 
@@ -54,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     server = config.server_url(args.server)
     try:
         report = site_history(ctx.loaded.series, ctx.revision, site, cache, server,
-                              since=since, timeout=config.network_timeout(args.timeout),
+                              since=since, timeout=command_limits(args.timeout),
                               cached_only=args.cached, fetch=args.fetch,
                               progress=None if args.format == "json" else stderr_progress())
     except ValueError as exc:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from reviewtui import config
-from reviewtui.commands.common import add_command, stderr_progress, thread_cache
+from reviewtui.commands.common import add_command, command_limits, stderr_progress, thread_cache
 from reviewtui.errors import UsageError
 
 
@@ -28,8 +28,9 @@ def register(subparsers) -> None:
                         help="show the cached answer without asking the server")
     parser.add_argument("--format", choices=("table", "json"), default="table",
                         help="table for people (default), json for tools")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS",
-                        help="network timeout (env REVIEWTUI_TIMEOUT; default 30)")
+    parser.add_argument("--timeout", metavar="SECONDS",
+                        help="deadline for the whole command, search and thread fetches "
+                        "(env REVIEWTUI_TIMEOUT; default 30)")
     parser.set_defaults(run=run)
 
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     server = config.server_url(args.server)
     cache = thread_cache(args)
-    timeout = config.network_timeout(args.timeout)
+    timeout = command_limits(args.timeout)
     outcome = run_search(cache.root, server, query, timeout, cached_only=args.cached)
     rows = group_hits(outcome.result.hits)
     fetch = args.fetch and not args.cached and outcome.offline is None

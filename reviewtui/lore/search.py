@@ -195,7 +195,7 @@ class ThreadFetch:
 
 
 def fetch_hit_threads(cache: ThreadCache, server: str, rows: Sequence[ThreadHits],
-                      timeout: float = 30.0, progress: Progress | None = None,
+                      timeout: Limits = 30.0, progress: Progress | None = None,
                       fetch: bool = True) -> ThreadFetch:
     """Fetch (with b4, into CACHE) the threads of ROWS that are not cached yet.
 
@@ -226,7 +226,7 @@ def fetch_hit_threads(cache: ThreadCache, server: str, rows: Sequence[ThreadHits
     return ThreadFetch(frozenset(cached), tuple(failed))
 
 
-def _fetch_thread_of(cache: ThreadCache, row: ThreadHits, server: str, timeout: float,
+def _fetch_thread_of(cache: ThreadCache, row: ThreadHits, server: str, timeout: Limits,
                      progress: Progress | None) -> None:
     """Fetch ROW's thread from its root (b4 keeps a message and what is below it), else from
     its first hit when the server does not have the root."""
