@@ -10,8 +10,10 @@ bench_analysis.py); ratios are reviewtui / b4 of the same run.
 
 Cases:
   series  a generated series of N patches, 10 replies each, every reply quoting its patch
-          (26 MB for 500), put into a fresh cache with `cache add`: `sites` cold (no sites
-          cache) and warm, `tag` of one site cold and warm, `thread`, `review --print`.
+          (26 MB for 500), put into a fresh cache with `cache add` (which analyses the call
+          sites, as `fetch` does), the first `tag` after it, `sites` cold (no sites cache:
+          `--no-analysis`, or a new reviewtui) and warm, `tag` of one site cold and warm,
+          `thread`, `review --print`.
   refs    a 4-patch series where one reply's References lists 100,000 message-ids.
   random  a file of random lines (--random-mb MB): without structure, and split into
           messages of random text (every other one with a Message-ID).
@@ -137,7 +139,6 @@ def case_series(args, work: Path, reviewtui: list[str], table: Table) -> None:
     env = bench_env(work / "home-series")
     cache = work / "home-series" / "threads"
     rt = [*reviewtui, "--cache-dir", str(cache), "--state", str(work / "state.sqlite3")]
-    subprocess.run([*rt, "cache", "add", str(path)], env=env, check=True, capture_output=True)
     thread = "bench-0@example.org"
     name = f"{args.patches}p {path.stat().st_size / 1e6:.0f}MB"
     out = work / "out.txt"
@@ -147,6 +148,15 @@ def case_series(args, work: Path, reviewtui: list[str], table: Table) -> None:
 
     def drop() -> None:
         shutil.rmtree(cache / "analysis", ignore_errors=True)
+
+    def fresh() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    table.row(name, "cache add (analyses)", median_run([*rt, "cache", "add", str(path)], env,
+                                                       out, runs, timeout, before=fresh))
+    site = first_site(cache, reviewtui, env, thread)
+    table.row(name, "tag after cache add", median_run([*rt, "tag", thread, site, "fn-unsafe"],
+                                                      env, out, 1, timeout))
 
     table.row(name, "sites (cold)", median_run([*rt, "sites", thread], env, out, runs,
                                                timeout, before=drop))

@@ -22,7 +22,7 @@ from reviewtui.commands.common import (
     open_thread,
     read_thread,
 )
-from reviewtui.errors import UsageError
+from reviewtui.errors import ReviewtuiError, UsageError
 from reviewtui.lore.cache import CachedThread
 from reviewtui.model.thread import Patch, Revision, Series
 from reviewtui.store import ReviewStore, SiteTag, patch_key
@@ -112,6 +112,22 @@ def site_context(args: argparse.Namespace, *, discussion: bool = False) -> SiteC
     if tree:
         scan_tree(ctx, tree, getattr(args, "tree_state", "auto"))
     return ctx
+
+
+def prepare_sites(args: argparse.Namespace, msgid: str) -> bool:
+    """Analyse the cached thread MSGID now, as `sites` would open it, so that later `sites`,
+    `tag`, `untag` and `mark` read the sites cache instead of parsing the whole series.
+
+    Best effort: a thread reviewtui cannot analyse is still cached; False says so.
+    """
+    quiet = argparse.Namespace(**{**vars(args), "thread": msgid, "mbox": None,
+                                  "revision": None, "refresh": False, "tree": None,
+                                  "announce": False})
+    try:
+        site_context(quiet, discussion=True)
+    except ReviewtuiError:
+        return False
+    return True
 
 
 def _cached_snapshot(args: argparse.Namespace, thread: ThreadSource, key: str,

@@ -57,6 +57,9 @@ def test_fetch_refresh_and_server_down(pi_server, tmp_path, cli_env):
     listed = json.loads(run_cli("--cache-dir", str(cache), "cache", "ls", "--format", "json",
                                 env=cli_env).stdout)
     assert [t["msgid"] for t in listed] == [MIGRATE_V1] and listed[0]["messages"] == 32
+    assert "analysing call sites" in res.stderr
+    analysed = list((cache / "analysis").glob("*.json"))  # sites, tag, mark answer at once
+    assert len(analysed) == 1 and MIGRATE_V1 in analysed[0].read_text()
     served = {raw_msgid(r): r for r in split_raw(MIGRATE.read_bytes())}
     cached_file = cache / listed[0]["file"]
     cached = {raw_msgid(r) for r in split_raw(cached_file.read_bytes())}

@@ -164,6 +164,33 @@ def test_one_site_tag_reads_the_cache_and_parses_nothing(demo, capsys, monkeypat
     assert capsys.readouterr().out.strip() == f"{site['id']}: untagged"
 
 
+def test_cache_add_analyses_so_the_first_tag_and_sites_parse_nothing(tmp_path, capsys,
+                                                                     monkeypatch):
+    cache = tmp_path / "fresh"
+    base = ["--cache-dir", str(cache), "--state", str(tmp_path / "state.sqlite3")]
+    mbox_file = CORPUS / "migrate-folio-conversion.mbox"
+    assert main([*base, "cache", "add", str(mbox_file)]) == 0
+    capsys.readouterr()
+    assert _snapshot_file(cache).exists()
+    expected = scan_revision(load.load_series(mbox_file.read_bytes()).latest, load_catalogue())
+    _no_parsing(monkeypatch)
+    listed = _sites_json(base, capsys)
+    assert [s["id"] for s in listed] == [s.id for s in expected.sites]
+    assert any(s["discussion"] for s in listed)  # the discussion was analysed too
+    site = expected.sites[0].id
+    assert main([*base, "tag", MIGRATE_V1, site, "fn-unsafe", *V1]) == 0
+    assert capsys.readouterr().out.startswith(f"{site} (1/4 mm/migrate.c ")
+
+
+def test_cache_add_no_analysis_stores_only(tmp_path, capsys):
+    cache = tmp_path / "fresh"
+    base = ["--cache-dir", str(cache), "--state", str(tmp_path / "state.sqlite3")]
+    assert main([*base, "cache", "add", "--no-analysis",
+                 str(CORPUS / "migrate-folio-conversion.mbox")]) == 0
+    assert ThreadCache(cache).find(MIGRATE_V1) is not None
+    assert not _snapshot_file(cache).exists()
+
+
 def test_tag_alone_fills_the_cache_without_discussion_and_sites_completes_it(demo, capsys):
     cache, base = demo
     site_id = scan_revision(load.load_series((CORPUS / "migrate-folio-conversion.mbox")

@@ -24,6 +24,8 @@ def register(subparsers) -> None:
     ls.set_defaults(run=run_ls)
     add = add_command(actions, "add", "Import a local mbox (b4 mbox, a mail client...) into the cache")
     add.add_argument("file", metavar="FILE", help="mbox file")
+    add.add_argument("--no-analysis", action="store_true",
+                     help="store only; by default the call sites are analysed now")
     add.set_defaults(run=run_add)
     rebuild = add_command(actions, "rebuild",
                           "Rebuild the cache index from the thread files (after corruption)")
@@ -70,4 +72,10 @@ def run_add(args: argparse.Namespace) -> int:
         raise MboxError(f"{args.file}: {exc}") from exc
     entry, added = thread_cache(args).store(split_raw(data), root_msgid=series.root_msgid)
     print(f"{one_line(entry.msgid)}: {entry.messages} messages cached ({added} new)")
+    if not args.no_analysis:
+        from reviewtui.commands.common import already_parsed
+        from reviewtui.session import prepare_sites
+
+        already_parsed(data, series)  # what the cache now holds, when it is exactly DATA
+        prepare_sites(args, entry.msgid)
     return 0

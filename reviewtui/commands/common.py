@@ -140,6 +140,15 @@ def open_thread(args: argparse.Namespace) -> LoadedThread:
     return load_thread(args, read_thread(args))
 
 
+_ALREADY_PARSED: list[tuple[bytes, Series]] = []
+
+
+def already_parsed(data: bytes, series: Series) -> None:
+    """Let the next load_thread of exactly DATA in this process take SERIES (the result of
+    load_series(DATA)) instead of parsing it again (`cache add` has just parsed it)."""
+    _ALREADY_PARSED[:] = [(data, series)]
+
+
 def load_thread(args: argparse.Namespace, thread: ThreadSource,
                 seen: Callable[[CachedThread, bytes, Series], None] | None = None,
                 ) -> LoadedThread:
@@ -148,7 +157,8 @@ def load_thread(args: argparse.Namespace, thread: ThreadSource,
     from reviewtui.model.load import load_series
 
     def parsed(entry: CachedThread | None, data: bytes) -> Series:
-        series = load_series(data)
+        series = _ALREADY_PARSED.pop()[1] if _ALREADY_PARSED and \
+            _ALREADY_PARSED[0][0] == data else load_series(data)
         if seen is not None and entry is not None:
             seen(entry, data, series)
         return series

@@ -31,6 +31,9 @@ def register(subparsers) -> None:
                         help="largest answer accepted, as sent or inflated, e.g. 64M or 1G "
                         "(env REVIEWTUI_MAX_FETCH_BYTES; default 256M)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.add_argument("--no-analysis", action="store_true",
+                        help="store only; by default the call sites are analysed now, so that "
+                        "sites, tag and mark answer at once later")
     parser.set_defaults(run=run)
 
 
@@ -52,4 +55,16 @@ def run(args: argparse.Namespace) -> int:
         for other in discover_revisions(cache, entry, server, progress, timeout):
             print(f"{one_line(other.msgid)}: {other.messages} messages cached "
                   f"({one_line(other.subject)})")
+    if not args.no_analysis:
+        analyse_cached(args, entry.msgid, progress)
     return 0
+
+
+def analyse_cached(args: argparse.Namespace, msgid: str, progress) -> None:
+    """Fill the sites cache for the thread MSGID just stored (see session.prepare_sites)."""
+    from reviewtui.session import prepare_sites
+
+    if progress:
+        progress("analysing call sites")
+    if not prepare_sites(args, msgid) and progress:
+        progress("no call sites analysed now (see 'reviewtui sites')")
