@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from conftest import SIZE, review_args, wait_for, wait_for_review
 
+try:
+    from support.cli import CORPUS, MIGRATE_V1
+except ImportError:
+    from tests.support.cli import CORPUS, MIGRATE_V1
+
 from reviewtui.store import ReviewStore
 from reviewtui.tui.app import make_app
 from reviewtui.tui.screens.tag_picker import TagPicker
@@ -386,3 +391,28 @@ async def test_mouse_selects_patches_sites_and_lines(demo_backend):
         await pilot.pause()
         assert screen.site_id == demo_backend.sites[1].id
         assert view.current.sites == (demo_backend.sites[1].id,)
+
+
+async def test_a_newer_revision_in_the_cache_shows_as_a_banner(tmp_path):
+    """v1 alone: no banner. Once v2 reaches the cache (as `fetch --revisions` puts it there),
+    the v1 message-id opens v2 and says so; asking for v1 says that v2 exists."""
+    from reviewtui.cli import build_parser, main
+
+    cache, state = tmp_path / "cache", tmp_path / "state.sqlite3"
+    base = ["--cache-dir", str(cache), "--state", str(state)]
+    assert main([*base, "cache", "add", str(CORPUS / "migrate-folio-conversion.mbox")]) == 0
+
+    async def banner(*extra: str) -> tuple[int, str | None]:
+        app = make_app(build_parser().parse_args([*base, "review", MIGRATE_V1, *extra]))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await wait_for_review(pilot)
+            bar = screen.query_one("#notice-bar")
+            text = None if bar.has_class("hidden") else static_text(bar, 80).strip()
+            return screen.backend.revision.number, text
+
+    assert await banner() == (1, None)
+    assert main([*base, "cache", "add", str(CORPUS / "migrate-folio-conversion-v2.mbox")]) == 0
+    number, text = await banner()
+    assert number == 2 and "v2 exists: reviewing v2; --revision 1 for v1" in text
+    number, text = await banner("--revision", "1")
+    assert number == 1 and "v2 exists (newer than v1): --revision 2 reviews it" in text
