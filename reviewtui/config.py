@@ -70,12 +70,19 @@ def server_url(flag: str | None = None) -> str:
 
 def network_timeout(flag: str | float | None = None) -> float:
     """Seconds a whole network operation may take: --timeout, else REVIEWTUI_TIMEOUT, else 30."""
+    return _flag_or_env(flag, "--timeout", "REVIEWTUI_TIMEOUT", DEFAULT_TIMEOUT,
+                        _positive_seconds)
+
+
+def _flag_or_env(flag, option: str, variable: str, default, parse):
+    """PARSE(FLAG, OPTION) when the option was given, else PARSE of the environment VARIABLE
+    when it is set and not blank, else DEFAULT."""
     if flag is not None:
-        return _positive_seconds(flag, "--timeout")
-    value = os.environ.get("REVIEWTUI_TIMEOUT")
+        return parse(flag, option)
+    value = os.environ.get(variable)
     if value is None or not value.strip():
-        return DEFAULT_TIMEOUT
-    return _positive_seconds(value, "REVIEWTUI_TIMEOUT")
+        return default
+    return parse(value, variable)
 
 
 def _positive_seconds(value: str | float, where: str) -> float:
@@ -91,12 +98,8 @@ def _positive_seconds(value: str | float, where: str) -> float:
 
 def max_fetch_bytes(flag: str | None = None) -> int:
     """Largest answer (or local mbox) accepted: --max-size, else REVIEWTUI_MAX_FETCH_BYTES."""
-    if flag is not None:
-        return parse_size(flag, "--max-size")
-    value = os.environ.get("REVIEWTUI_MAX_FETCH_BYTES")
-    if value is None or not value.strip():
-        return DEFAULT_MAX_FETCH_BYTES
-    return parse_size(value, "REVIEWTUI_MAX_FETCH_BYTES")
+    return _flag_or_env(flag, "--max-size", "REVIEWTUI_MAX_FETCH_BYTES",
+                        DEFAULT_MAX_FETCH_BYTES, parse_size)
 
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
