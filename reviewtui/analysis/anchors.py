@@ -69,7 +69,8 @@ class Anchor:
 
 def content_key(text: str) -> str:
     """TEXT without any whitespace: what survives every mail client."""
-    return _BLANKS.sub("", text)
+    key = "".join(text.split())  # str.split() and re's \s agree on what whitespace is
+    return key if key.isascii() else _BLANKS.sub("", key)  # zero-width characters too
 
 
 def indent_width(marker: str, text: str) -> int:
@@ -221,25 +222,29 @@ def _classify(block: int, depth: int, raw: str) -> _Item:
     text = raw.lstrip(" \t\u00a0")
     if not text.strip():
         return _Item(block, depth, raw, "")
-    match = _HUNK_HEADER.match(text)
+    # Each pattern is tried only where its first character (or its "|") can match.
+    first = text[0]
+    match = _HUNK_HEADER.match(text) if first == "@" else None
     if match:
         return _Item(block, depth, raw, "@", header=(int(match.group(1)), int(match.group(2))))
-    match = _FILE_HEADER.match(text)
+    match = _FILE_HEADER.match(text) if first in "d+-" else None
     if match and (text.startswith("diff --git ") or "/" in text):
         path = next(g for g in match.groups() if g)
         return _Item(block, depth, raw, "f", path=path)
-    if _DIFFSTAT.match(text):
+    if ("|" in text or first.isdigit()) and _DIFFSTAT.match(text):
         return _Item(block, depth, raw, "s")
-    if _NOISE.match(text):
+    if first in "-dinrs" and _NOISE.match(text):
         return _Item(block, depth, raw, "")
     if raw[0] in "+-":
-        return _Item(block, depth, raw, raw[0], key=content_key(raw[1:]), alt=content_key(raw),
+        key = content_key(raw[1:])
+        # The marker is no blank: the key of the whole line is the marker, then KEY.
+        return _Item(block, depth, raw, raw[0], key=key, alt=raw[0] + key,
                      indent=indent_width(raw[0], raw[1:]))
     body = raw[1:] if raw[0] in " \u00a0" else raw
+    key = content_key(text)  # the blanks stripped off RAW would not be in its key anyway
     # ">  -\tif (x)": a client put an extra blank before the marker; try it without the marker.
-    alt = content_key(text[1:]) if text[0] in "+-" else ""
-    return _Item(block, depth, raw, " ", key=content_key(raw), alt=alt,
-                 indent=indent_width(" ", body))
+    alt = key[1:] if text[0] in "+-" else ""
+    return _Item(block, depth, raw, " ", key=key, alt=alt, indent=indent_width(" ", body))
 
 
 def _rejoin(items: list[_Item], ctx: AnchorContext) -> list[_Item]:
@@ -248,14 +253,16 @@ def _rejoin(items: list[_Item], ctx: AnchorContext) -> list[_Item]:
     i = 0
     while i < len(items):
         item = items[i]
-        if item.kind in " +-" and not (is_distinct(item.key) and ctx.knows(item.key)):
+        if item.kind in " +-" and not (ctx.knows(item.key) and is_distinct(item.key)):
             key, raw = item.key, item.raw
             for extra in (1, 2):
                 nxt = items[i + extra] if i + extra < len(items) else None
                 if nxt is None or nxt.kind not in " +-":
                     break
-                key, raw = key + content_key(nxt.raw), raw + "\n" + nxt.raw
-                if is_distinct(key) and ctx.knows(key):
+                # content_key(nxt.raw), as _classify computed it
+                key += nxt.alt if nxt.kind in "+-" else nxt.key
+                raw = raw + "\n" + nxt.raw
+                if ctx.knows(key) and is_distinct(key):
                     item = _Item(item.block, item.depth, raw, item.kind, key=key,
                                  alt=item.alt, indent=item.indent)
                     i += extra

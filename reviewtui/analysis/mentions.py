@@ -56,6 +56,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("fp", r"\bover-?estimat\w*" + _W + r"(?:\w+" + _W + r"){0,3}?" + _SHARER_COUNT),
     )
 )
+# A word every pattern above contains (same case folding): text without one has no mention.
+_TRIGGER = re.compile(r"false|actually|fail|treat|consider|regard|report|take|mistake|wrong"
+                      r"|incorrect|erroneous|estimat", re.IGNORECASE)
 # Bare abbreviations are case-sensitive: "FN"/"FNs" and "FP"/"FPs", also inside "FN/FP".
 _ABBREVIATIONS = (("fn", re.compile(r"(?<![\w-])FNs?(?![\w-])")),
                   ("fp", re.compile(r"(?<![\w-])FPs?(?![\w-])")))
@@ -104,10 +107,10 @@ def _in_context(text: str, start: int, end: int) -> bool:
 def find_mentions(text: str) -> list[Mention]:
     """Every FN/FP mention in TEXT, in order, without overlaps (the longest wins)."""
     found: list[Mention] = []
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in _PATTERNS if _TRIGGER.search(text) else ():
         for m in pattern.finditer(text):
             found.append(Mention(kind, m.start(), m.end(), m.group(0)))
-    for kind, pattern in _ABBREVIATIONS:
+    for kind, pattern in _ABBREVIATIONS if "F" in text else ():
         for m in pattern.finditer(text):
             if _in_context(text, m.start(), m.end()):
                 found.append(Mention(kind, m.start(), m.end(), m.group(0)))

@@ -63,11 +63,19 @@ def quote_depth(line: str) -> tuple[int, str]:
 
 def _raw_lines(body: str) -> list[_Line]:
     out: list[_Line] = []
+    append = out.append
+    match = _QUOTE_PREFIX.match
+    new = tuple.__new__  # _Line(...) without the named tuple's Python-level __new__
     pos = 0
     for number, chunk in enumerate(body.splitlines(keepends=True)):
         text = chunk.rstrip("\r\n")
-        depth, content = quote_depth(text)
-        out.append(_Line(depth, content, pos, pos + len(text), number))
+        end = pos + len(text)
+        prefix = match(text) if text[:1] == ">" else None
+        if prefix is None:
+            append(new(_Line, (0, text, pos, end, number)))
+        else:
+            append(new(_Line, (prefix.group(0).count(">"), text[prefix.end():], pos, end,
+                               number)))
         pos += len(chunk)
     return out
 
@@ -82,7 +90,8 @@ def is_attribution(text: str) -> bool:
     # Both patterns end in ":" or ")" (then blanks): test that first, it rules out most lines.
     if not text or len(text) > 300 or text[-1] not in ":)":
         return False
-    return bool(_ATTRIBUTION_END.search(text) or _QUOTING.match(text))
+    quoting = text.startswith("Quoting") and _QUOTING.match(text) is not None
+    return quoting or (text[-1] == ":" and _ATTRIBUTION_END.search(text) is not None)
 
 
 def _drop_noise(lines: list[_Line]) -> list[tuple[_Line, str]]:
@@ -133,16 +142,12 @@ def _drop_noise(lines: list[_Line]) -> list[tuple[_Line, str]]:
 
 def _mark_attributions(lines: list[_Line], kinds: list[str]) -> None:
     """Turn own or quoted lines that introduce a deeper quote into "attribution"."""
-    following: list[int | None] = [None] * len(lines)  # next non-blank kept line after i
-    nxt: int | None = None
-    for i in range(len(lines) - 1, -1, -1):
-        following[i] = nxt
-        if kinds[i] != "drop" and not _is_blank(lines[i].content):
-            nxt = i
     for i, line in enumerate(lines):
         if kinds[i] not in ("own", "quote") or not is_attribution(line.content):
             continue
-        after = following[i]
+        # The next kept, non-blank line (the gaps scanned are disjoint: linear in all).
+        after = next((j for j in range(i + 1, len(lines))
+                      if kinds[j] != "drop" and not _is_blank(lines[j].content)), None)
         if after is None or lines[after].depth <= line.depth:
             continue
         kinds[i] = "attribution"
