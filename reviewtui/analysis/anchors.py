@@ -217,6 +217,11 @@ class _Item(NamedTuple):  # a tuple: built for every quoted line of every reply
     header: tuple[int, int] | None = None
     path: str | None = None
 
+    @property
+    def line_key(self) -> str:
+        """content_key(raw) of a " ", "+" or "-" item: the key with its marker, if any."""
+        return self.alt if self.kind in "+-" else self.key
+
 
 def _classify(block: int, depth: int, raw: str) -> _Item:
     text = raw.lstrip(" \t\u00a0")
@@ -259,8 +264,7 @@ def _rejoin(items: list[_Item], ctx: AnchorContext) -> list[_Item]:
                 nxt = items[i + extra] if i + extra < len(items) else None
                 if nxt is None or nxt.kind not in " +-":
                     break
-                # content_key(nxt.raw), as _classify computed it
-                key += nxt.alt if nxt.kind in "+-" else nxt.key
+                key += nxt.line_key
                 raw = raw + "\n" + nxt.raw
                 if ctx.knows(key) and is_distinct(key):
                     item = _Item(item.block, item.depth, raw, item.kind, key=key,

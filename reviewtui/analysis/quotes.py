@@ -55,7 +55,7 @@ class _Line(NamedTuple):  # a tuple: built for every line of every reply
 
 def quote_depth(line: str) -> tuple[int, str]:
     """The quote depth of LINE and its content without the quote prefix."""
-    match = _QUOTE_PREFIX.match(line)
+    match = _QUOTE_PREFIX.match(line) if line[:1] == ">" else None
     if not match:
         return 0, line
     return match.group(0).count(">"), line[match.end():]
@@ -63,19 +63,11 @@ def quote_depth(line: str) -> tuple[int, str]:
 
 def _raw_lines(body: str) -> list[_Line]:
     out: list[_Line] = []
-    append = out.append
-    match = _QUOTE_PREFIX.match
-    new = tuple.__new__  # _Line(...) without the named tuple's Python-level __new__
     pos = 0
     for number, chunk in enumerate(body.splitlines(keepends=True)):
         text = chunk.rstrip("\r\n")
-        end = pos + len(text)
-        prefix = match(text) if text[:1] == ">" else None
-        if prefix is None:
-            append(new(_Line, (0, text, pos, end, number)))
-        else:
-            append(new(_Line, (prefix.group(0).count(">"), text[prefix.end():], pos, end,
-                               number)))
+        depth, content = quote_depth(text)
+        out.append(_Line(depth, content, pos, pos + len(text), number))
         pos += len(chunk)
     return out
 
